@@ -10,18 +10,20 @@ const LAYERS = {
   'packages/protocol': [],
   'packages/resources': ['protocol'],
   'packages/allocator': ['protocol', 'resources'],
-  'packages/state': ['protocol'],
-  'packages/sdk': ['protocol', 'resources', 'state'],
-  'packages/executors': ['protocol', 'resources', 'sdk'],
-  'packages/master': ['protocol', 'resources', 'allocator', 'state'],
-  'packages/agent': ['protocol', 'resources', 'state'],
-  'frameworks/services': ['protocol', 'resources', 'sdk', 'state'],
-  'frameworks/cron': ['protocol', 'resources', 'sdk', 'state'],
+  'packages/runtime': ['protocol'],
+  'packages/state': ['protocol', 'runtime'],
+  'packages/sdk': ['protocol', 'resources', 'runtime', 'state'],
+  'packages/executors': ['protocol', 'resources', 'runtime', 'sdk'],
+  'packages/master': ['protocol', 'resources', 'allocator', 'runtime', 'state'],
+  'packages/agent': ['protocol', 'resources', 'runtime', 'state'],
+  'frameworks/services': ['protocol', 'resources', 'runtime', 'sdk', 'state'],
+  'frameworks/cron': ['protocol', 'resources', 'runtime', 'sdk', 'state'],
   'frameworks/examples': ['protocol', 'resources', 'sdk'],
   'apps/webui': ['protocol'],
-  'apps/cli': ['protocol', 'resources', 'sdk', 'state', 'master', 'agent', 'executors', 'services', 'cron'],
+  // The CLI starts daemons through their packages' public entry points only.
+  'apps/cli': ['protocol', 'resources', 'runtime', 'sdk', 'state', 'master', 'agent', 'executors', 'services', 'cron'],
 };
-const ALL = ['protocol', 'resources', 'allocator', 'state', 'sdk', 'executors', 'master', 'agent', 'services', 'cron', 'examples', 'cli', 'webui'];
+const ALL = ['protocol', 'resources', 'allocator', 'runtime', 'state', 'sdk', 'executors', 'master', 'agent', 'services', 'cron', 'examples', 'cli', 'webui'];
 const PURE = ['packages/protocol', 'packages/resources', 'packages/allocator'];
 
 function boundaryRules(dir, allowed) {

@@ -1,0 +1,142 @@
+/**
+ * HTTP plumbing shared by every daemon: a fastify instance configured for Mesos-style APIs, and
+ * writers for long-lived streams (RecordIO for the v1 APIs, Server-Sent Events for Marathon).
+ *
+ * Bodies are handed to handlers as raw strings whatever the Content-Type, because the v1 APIs
+ * decide themselves (415 for an unsupported type, 400 for a missing one, `{}` for an empty body).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+
+export interface HttpServerOptions {
+  /** Largest request body accepted (bytes); larger bodies get 413. */
+  bodyLimit?: number;
+}
+
+export function createHttpServer(opts: HttpServerOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
+    // Streams (subscriptions, event feeds) stay open for hours.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 65_000,
+    // Marathon IDs arrive %2F-encoded and with many segments; keep the router permissive.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  return app;
+}
+
+/** The request's media type without parameters, lower-cased ('' when absent). */
+export function mediaType(req: IncomingMessage | { headers: IncomingMessage['headers'] }): string {
+  const ct = req.headers['content-type'];
+  return typeof ct === 'string' ? ct.split(';')[0]!.trim().toLowerCase() : '';
+}
+
+/** Whether an Accept header admits JSON: missing, `*\/*`, `application/*` or `application/json`. */
+export function acceptsJson(accept: string | string[] | undefined): boolean {
+  if (accept === undefined) return true;
+  const list = (Array.isArray(accept) ? accept.join(',') : accept).split(',').map((s) => s.split(';')[0]!.trim().toLowerCase());
+  return list.some((t) => t === '' || t === '*/*' || t === 'application/*' || t === 'application/json');
+}
+
+export interface StreamOptions {
+  /** A subscriber that falls this far behind is disconnected rather than allowed to grow memory. */
+  maxBufferedBytes?: number;
+  onClose?: () => void;
+}
+
+/** Base for long-lived response streams: takes the raw response over from fastify. */
+abstract class ResponseStream {
+  protected readonly res: ServerResponse;
+  private done = false;
+  private readonly maxBuffered: number;
+  private readonly onClose: (() => void) | undefined;
+
+  protected constructor(reply: FastifyReply, headers: Record<string, string>, opts: StreamOptions) {
+    reply.hijack();
+    this.res = reply.raw;
+    this.maxBuffered = opts.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.onClose = opts.onClose;
+    this.res.writeHead(200, { 'cache-control': 'no-cache', ...headers });
+    this.res.flushHeaders();
+    this.res.socket?.setNoDelay(true);
+    const closed = () => this.finish();
+    this.res.on('close', closed);
+    this.res.on('error', closed);
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  /** Writes one unit (one HTTP chunk). Returns false when the stream is closed or was dropped as too slow. */
+  protected writeChunk(chunk: string): boolean {
+    if (this.done) return false;
+    if (this.res.writableLength > this.maxBuffered) {
+      this.res.destroy();
+      this.finish();
+      return false;
+    }
+    this.res.write(chunk);
+    return true;
+  }
+
+  /** Ends the response normally. */
+  end(): void {
+    if (this.done) return;
+    this.res.end();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onClose?.();
+  }
+}
+
+/**
+ * A RecordIO stream (`<length>\n<json>`), exactly one record per HTTP chunk: some clients parse
+ * chunk by chunk, and Mesos itself writes this way.
+ */
+export class RecordIOWriter extends ResponseStream {
+  constructor(reply: FastifyReply, headers: Record<string, string> = {}, opts: StreamOptions = {}) {
+    super(reply, { 'content-type': 'application/json', ...headers }, opts);
+  }
+
+  /** Sends one record; `json` is the already-serialised record. */
+  send(json: string): boolean {
+    return this.writeChunk(`${Buffer.byteLength(json)}\n${json}`);
+  }
+
+  /** Sends several records, one chunk each, in one TCP burst. */
+  sendMany(records: readonly string[]): boolean {
+    const sock = this.res.socket;
+    sock?.cork();
+    let okAll = true;
+    for (const r of records) okAll = this.send(r) && okAll;
+    if (sock) process.nextTick(() => sock.uncork());
+    return okAll;
+  }
+}
+
+/** Server-Sent Events with named events (`event: deployment_success`) and keep-alive comments. */
+export class SseWriter extends ResponseStream {
+  constructor(reply: FastifyReply, opts: StreamOptions = {}) {
+    super(reply, { 'content-type': 'text/event-stream', connection: 'keep-alive' }, opts);
+  }
+
+  send(event: string, data: string): boolean {
+    return this.writeChunk(`event: ${event}\ndata: ${data.replace(/\n/g, '\ndata: ')}\n\n`);
+  }
+
+  keepAlive(): boolean {
+    return this.writeChunk(':\n\n');
+  }
+}
+
+export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
