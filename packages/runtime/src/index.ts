@@ -4,3 +4,5 @@ export * from './flags.ts';
 export * from './http.ts';
 export * from './log.ts';
 export * from './metrics.ts';
+export * from './channel.ts';
+export * from './ws-channel.ts';
