@@ -273,6 +273,13 @@ export const repeated = <T>(decoder: Decoder<T>): FieldDef<T, 'repeated'> => ({ 
 /** An optional field with a non-deprecated default: filled in on decode, so it is emitted as Mesos does. */
 export const withDefault = <T>(decoder: Decoder<T>, defaultValue: T): FieldDef<T, 'default'> => ({ kind: 'default', decoder, defaultValue });
 
+/** Many optional fields of one type at once (the statistics messages have dozens). */
+export function optionalFields<const K extends string, T>(names: readonly K[], decoder: Decoder<T>): Record<K, FieldDef<T, 'optional'>> {
+  const out = {} as Record<K, FieldDef<T, 'optional'>>;
+  for (const n of names) out[n] = optional(decoder);
+  return out;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Shape = Record<string, FieldDef<any, FieldKind>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};

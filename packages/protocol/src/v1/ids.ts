@@ -1,7 +1,7 @@
 /**
  * Mesos identifiers: every ID is a message `{ "value": "<text>" }` on the wire.
  */
-import { message, required, string, type Infer } from '../codec/schema.ts';
+import { lazy, message, optional, required, string, type Decoder, type Infer } from '../codec/schema.ts';
 
 const id = (name: string) => message(name, { value: required(string) });
 
@@ -20,6 +20,16 @@ export type OperationID = Infer<typeof OperationID>;
 export const ResourceProviderID = id('ResourceProviderID');
 export type ResourceProviderID = Infer<typeof ResourceProviderID>;
 export const ContainerIDBase = id('ContainerID');
+
+/** A container; `parent` is set for nested containers (a task-group task under its executor). */
+export interface ContainerID {
+  value: string;
+  parent?: ContainerID;
+}
+export const ContainerID: Decoder<ContainerID> = message('ContainerID', {
+  value: required(string),
+  parent: optional(lazy(() => ContainerID)),
+});
 
 /** The longest ID the agent will turn into a path component (NAME_MAX). */
 export const MAX_ID_BYTES = 255;

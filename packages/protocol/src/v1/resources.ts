@@ -8,6 +8,7 @@ import {
 } from '../codec/schema.ts';
 import { Labels, ValueRanges, ValueScalar, ValueSet, ValueType } from './common.ts';
 import { ResourceProviderID } from './ids.ts';
+import { Volume } from './volume.ts';
 
 export const ReservationType = enumeration('Resource.ReservationInfo.Type', { UNKNOWN: 0, STATIC: 1, DYNAMIC: 2 });
 export type ReservationType = Infer<typeof ReservationType>;
@@ -24,31 +25,28 @@ export type ReservationInfo = Infer<typeof ReservationInfo>;
 export const AllocationInfo = message('Resource.AllocationInfo', { role: optional(string) });
 export type AllocationInfo = Infer<typeof AllocationInfo>;
 
-export const VolumeMode = enumeration('Volume.Mode', { RW: 1, RO: 2 });
-export type VolumeMode = Infer<typeof VolumeMode>;
-
 export const DiskSourceType = enumeration('Resource.DiskInfo.Source.Type', { UNKNOWN: 0, PATH: 1, MOUNT: 2, BLOCK: 3, RAW: 4 });
 export type DiskSourceType = Infer<typeof DiskSourceType>;
 
+export const DiskPersistence = message('Resource.DiskInfo.Persistence', { id: required(string), principal: optional(string) });
+export type DiskPersistence = Infer<typeof DiskPersistence>;
+
+/** Where a disk comes from: the agent's root disk (absent), a PATH or MOUNT disk, or a CSI BLOCK/RAW disk. */
+export const DiskSource = message('Resource.DiskInfo.Source', {
+  type: required(DiskSourceType),
+  path: optional(message('Resource.DiskInfo.Source.Path', { root: optional(string) })),
+  mount: optional(message('Resource.DiskInfo.Source.Mount', { root: optional(string) })),
+  vendor: optional(string),
+  id: optional(string),
+  metadata: optional(Labels),
+  profile: optional(string),
+});
+export type DiskSource = Infer<typeof DiskSource>;
+
 export const DiskInfo = message('Resource.DiskInfo', {
-  persistence: optional(message('Resource.DiskInfo.Persistence', { id: required(string), principal: optional(string) })),
-  volume: optional(
-    message('Volume', {
-      mode: optional(VolumeMode),
-      container_path: required(string),
-      host_path: optional(string),
-    }),
-  ),
-  source: optional(
-    message('Resource.DiskInfo.Source', {
-      type: required(DiskSourceType),
-      path: optional(message('Resource.DiskInfo.Source.Path', { root: optional(string) })),
-      mount: optional(message('Resource.DiskInfo.Source.Mount', { root: optional(string) })),
-      vendor: optional(string),
-      id: optional(string),
-      profile: optional(string),
-    }),
-  ),
+  persistence: optional(DiskPersistence),
+  volume: optional(Volume),
+  source: optional(DiskSource),
 });
 export type DiskInfo = Infer<typeof DiskInfo>;
 
