@@ -58,3 +58,5 @@ export * from './recordio/stream.ts';
 export * from './errors.ts';
 export * from './durations.ts';
 export * from './uuid.ts';
+
+export * as internal from './internal/index.ts';

@@ -349,7 +349,9 @@ export function message<S extends Shape>(
       if (validate) {
         const problem = validate(value);
         if (problem !== undefined) {
-          return typeof problem === 'string' ? fail(ctx, path, problem) : fail(ctx, at(path, problem.field), problem.message);
+          if (typeof problem === 'string') return fail(ctx, path, problem);
+          // A dotted `field` names a nested path (`agent_info.id`).
+          return fail(ctx, problem.field.split('.').reduce<Path | undefined>((p, k) => at(p, k), path), problem.message);
         }
       }
       return value;

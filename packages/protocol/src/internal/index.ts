@@ -1,0 +1,2 @@
+/** Agora's internal agent↔master protocol (not a Mesos API; see ADR 0002). */
+export * from './agent-master.ts';
