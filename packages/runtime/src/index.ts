@@ -6,3 +6,4 @@ export * from './log.ts';
 export * from './metrics.ts';
 export * from './channel.ts';
 export * from './ws-channel.ts';
+export * from './daemon.ts';
