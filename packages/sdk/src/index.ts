@@ -1,0 +1,2 @@
+// Public entry of @agora/sdk: the scheduler and executor sides for framework authors.
+export * from './executor/index.ts';
