@@ -10,7 +10,7 @@
  * offer: placed + remaining equals the offer.
  */
 import { err, ok, type Offer, type Resource, type Result } from '@agora/protocol';
-import { Resources, toMilli, type Entry } from '@agora/resources';
+import { countRanges, Resources, toMilli, type Entry } from '@agora/resources';
 import { resourceSpecProblem, type ResourceSpec } from './resource-spec.ts';
 
 export interface MatchOptions {
@@ -64,12 +64,6 @@ function firstRangeValues(ranges: readonly number[], n: number): number[] {
   return out;
 }
 
-function rangeCount(ranges: readonly number[]): number {
-  let n = 0;
-  for (let i = 0; i + 1 < ranges.length; i += 2) n += ranges[i + 1]! - ranges[i]! + 1;
-  return n;
-}
-
 /**
  * Takes `spec` out of `pool` for `role`; undefined when it does not fit. Pure: the caller
  * subtracts the result from its pool.
@@ -92,7 +86,7 @@ export function takeResources(pool: Resources, spec: ResourceSpec, role: string,
       } else if (e.id.type === 'RANGES') {
         const values = firstRangeValues(e.ranges, need);
         piece = { ...e, ranges: values };
-        need -= rangeCount(values);
+        need -= countRanges(values);
       } else {
         const items = e.items.slice(0, need);
         piece = { ...e, items };
