@@ -42,7 +42,8 @@ test('invalid resources are rejected with a message naming the entry', () => {
     ['non-persistent volume', [{ name: 'disk', type: 'SCALAR', scalar: { value: 1 }, disk: { volume: { container_path: 'd' } } }], /Non-persistent/],
     ['shared cpus', [cpus({ shared: {} })], /cannot be shared/],
     ['shared non-volume disk', [{ name: 'disk', type: 'SCALAR', scalar: { value: 1 }, shared: {} }], /Only persistent volumes/],
-    ['allocation to *', [cpus({ allocation_info: { role: '*' } })], /allocated/],
+    ['allocation to an invalid role', [cpus({ allocation_info: { role: 'a//b' } })], /allocation role/],
+    ['allocation_info without role', [cpus({ allocation_info: {} })], /allocation_info.role/],
   ];
   for (const [what, input, pattern] of cases) {
     const r = Resources.fromProto(input as Resource[]);
@@ -63,6 +64,7 @@ test('valid inputs in both formats are accepted and converted to the stack', () 
   assert.ok(endpoint.ok && post.ok && endpoint.value.equals(post.value));
   assert.ok(Resources.fromProto([volume()]).ok);
   assert.ok(Resources.fromProto([volume({ shared: {} })]).ok);
+  assert.ok(Resources.fromProto([cpus({ allocation_info: { role: '*' } })]).ok, 'frameworks without a role are allocated to *');
 });
 
 test('fromJSON decodes untrusted JSON and reports bad shapes', () => {

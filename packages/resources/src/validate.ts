@@ -188,8 +188,8 @@ export function entryFromProto(r: ProtoResource, defaultRole: string = UNRESERVE
     allocationRole = r.allocation_info.role;
     if (allocationRole === undefined) return err("'allocation_info.role' must be set");
     const problem = roleProblem(allocationRole);
+    // `*` is a valid allocation role: it is the role of frameworks that name none.
     if (problem !== undefined) return err(`Invalid allocation role: ${problem}`);
-    if (allocationRole === UNRESERVED_ROLE) return err('resources cannot be allocated to role "*"');
   }
 
   const revocable = r.revocable !== undefined;
