@@ -22,5 +22,6 @@ export {
 } from './environment.ts';
 export { newStatusUuid, type StatusUpdateInput } from './status-update.ts';
 export { keepAliveFetch } from './http-fetch.ts';
+export { processClock } from './clock.ts';
 export type { FetchLike, SendFailure } from './transport.ts';
 export { FakeAgentExecutorApi, type FakeAgentOptions, type FakeSubscription } from './testing/fake-agent.ts';

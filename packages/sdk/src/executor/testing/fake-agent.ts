@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
 import {
   decodeJson,
   encodeJson,
@@ -37,7 +38,7 @@ export interface FakeSubscription {
 }
 
 export interface FakeAgentOptions {
-  /** The FrameworkInfo sent in SUBSCRIBED (its `id` is filled from the call). */
+  /** The FrameworkInfo sent in SUBSCRIBED (its `id` is filled from the call); default user: the current one. */
   frameworkInfo?: Omit<FrameworkInfo, 'id' | 'failover_timeout' | 'checkpoint'> & Partial<Pick<FrameworkInfo, 'failover_timeout' | 'checkpoint'>>;
   agentId?: string;
   /** Answer every UPDATE with ACKNOWLEDGED on the executor's stream. */
@@ -234,7 +235,8 @@ export class FakeAgentExecutorApi {
   }
 
   private subscribed(executorId: string, frameworkId: string): api.Subscribed {
-    const fw = this.options.frameworkInfo ?? { user: 'agora', name: 'fake framework' };
+    // By default the framework's user is whoever runs the test, so tasks need no user switch.
+    const fw = this.options.frameworkInfo ?? { user: userInfo().username, name: 'fake framework' };
     const frameworkInfo: FrameworkInfo = { failover_timeout: 0, checkpoint: false, ...fw, id: { value: frameworkId } };
     const executorInfo: ExecutorInfo = {
       executor_id: { value: executorId },

@@ -1,0 +1,328 @@
+/**
+ * The command executor (Mesos's `mesos-executor`, src/launcher/executor.cpp) as an `Executor`:
+ * it runs exactly one task's CommandInfo as a process and reports on it.
+ *
+ *   event                     what it does                                         updates
+ *   LAUNCH (first)            plan argv/env/user, spawn in its own process group   STARTING, RUNNING (or FAILED)
+ *   task exits 0 / N / sig    SIGKILL what is left of its process group             FINISHED / FAILED (or KILLED after a kill)
+ *   KILL                      SIGTERM the group; SIGKILL after the grace period    KILLING (capability only), then KILLED
+ *   SHUTDOWN                  kill as above, the grace capped by the shutdown one  KILLED; then end
+ *   LAUNCH (second)           refuse                                               FAILED for that task
+ *   LAUNCH_GROUP              refuse (task groups need the default executor)       ERROR for each task
+ *   terminal update acked     end (also after `terminalAckTimeoutMs` without ack)
+ *
+ * Grace period of a kill: the KILL event's kill_policy, else the task's, else 3 s. A second KILL
+ * may only shorten the remaining escalation, never lengthen it (a retried kill is a no-op).
+ */
+import type { FrameworkInfo, KillPolicy, TaskGroupInfo, TaskID, TaskInfo, TaskState, TaskStatus, TaskStatusReason, ContainerStatus } from '@agora/protocol';
+import { err, hasCapability, ok, type Result } from '@agora/protocol';
+import type { Clock, Timer } from '@agora/runtime';
+import type { Executor, ExecutorDriver, SubscribedInfo } from '@agora/sdk';
+import { allocationRole, commandArgv, describeExit, requestedUser, taskEnvironment } from './launch-plan.ts';
+import { signalGroup, spawnTask, type SpawnSpec, type TaskExit, type TaskProcess } from './task-process.ts';
+import { resolveRunAs, type LookupUser, type Self } from './user.ts';
+
+/** Mesos's command executor default, kept for compatibility. */
+export const DEFAULT_KILL_GRACE_MS = 3_000;
+/** How long the executor waits for its terminal update to be acknowledged before ending anyway. */
+export const DEFAULT_TERMINAL_ACK_TIMEOUT_MS = 5_000;
+/** Shutdown escalation leaves this much of the shutdown grace period for TASK_KILLED to get out. */
+const SHUTDOWN_MARGIN_MS = 1_000;
+
+/** Process exit codes of the command executor (process mode). */
+export const EXIT = {
+  /** Ended normally: the task's terminal update was acknowledged (or timed out), or it was shut down. */
+  OK: 0,
+  /** The environment is missing or invalid: nothing was started. */
+  BAD_ENVIRONMENT: 1,
+  /** Usage error on the command line. */
+  USAGE: 2,
+  /** Gave up on the agent: the stream broke without checkpointing, or the recovery timeout passed. */
+  AGENT_LOST: 3,
+} as const;
+
+export interface CommandExecutorExit {
+  readonly code: number;
+  /** Ended by `destroy()` (or the shutdown grace period running out), not on its own. */
+  readonly destroyed: boolean;
+  readonly message: string;
+}
+
+export interface CommandExecutorDeps {
+  readonly directory: string;
+  /** The executor's own environment (PATH is passed on to the task). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly clock: Clock;
+  readonly self: Self;
+  readonly lookupUser: LookupUser;
+  readonly switchUser: boolean;
+  readonly terminalAckTimeoutMs: number;
+  readonly onTaskProcess: (pid: number) => void;
+  readonly log: (line: string) => void;
+  readonly finished: (exit: CommandExecutorExit) => void;
+}
+
+const graceMs = (policy: KillPolicy | undefined): number | undefined =>
+  policy?.grace_period === undefined ? undefined : Math.max(0, policy.grace_period.nanoseconds / 1e6);
+
+interface Escalation {
+  readonly startedAt: number;
+  readonly deadline: number;
+  readonly timer: Timer;
+}
+
+export class CommandExecutor implements Executor {
+  private driver!: ExecutorDriver;
+  private framework: FrameworkInfo | undefined;
+  private task: TaskInfo | undefined;
+  private proc: TaskProcess | undefined;
+  private alive = false;
+  private killRequested = false;
+  /** The grace period to apply once the process exists, when a kill came before it did. */
+  private pendingGraceMs: number | undefined;
+  private escalation: Escalation | undefined;
+  private terminalSent = false;
+  private terminalUuid: string | undefined;
+  private ackTimer: Timer | undefined;
+  private shuttingDown = false;
+  private ended = false;
+
+  constructor(private readonly deps: CommandExecutorDeps) {}
+
+  /** Binds the driver (ExecutorDriver.create's factory form). */
+  attach(driver: ExecutorDriver): this {
+    this.driver = driver;
+    return this;
+  }
+
+  /** PIDs of the live task processes (at most one). */
+  taskPids(): number[] {
+    return this.alive && this.proc ? [this.proc.pid] : [];
+  }
+
+  subscribed(info: SubscribedInfo): void {
+    this.framework = info.framework_info;
+    this.deps.log(`Subscribed executor on ${info.agent_info.hostname}`);
+  }
+
+  launch(task: TaskInfo): void {
+    if (this.task !== undefined || this.shuttingDown) {
+      const why = this.task !== undefined ? 'Attempted to run multiple tasks using a "command" executor' : 'The executor is shutting down';
+      this.update(task.task_id, 'TASK_FAILED', why);
+      return;
+    }
+    this.task = task;
+    this.deps.log(`Starting task ${task.task_id.value}`);
+    this.update(task.task_id, 'TASK_STARTING');
+    void this.run(task);
+  }
+
+  launchGroup(group: TaskGroupInfo): void {
+    for (const t of group.tasks ?? []) {
+      this.update(t.task_id, 'TASK_ERROR', 'The command executor does not run task groups (LAUNCH_GROUP needs the default executor)', 'REASON_TASK_GROUP_INVALID');
+    }
+  }
+
+  kill(taskId: TaskID, killPolicy?: KillPolicy): void {
+    if (this.task === undefined || taskId.value !== this.task.task_id.value) {
+      this.deps.log(`Ignoring KILL of unknown task ${taskId.value}`);
+      return;
+    }
+    const grace = graceMs(killPolicy) ?? graceMs(this.task.kill_policy) ?? DEFAULT_KILL_GRACE_MS;
+    this.deps.log(`Received kill for task ${taskId.value} with grace period of ${grace} ms`);
+    this.killTask(grace);
+  }
+
+  acknowledged(_taskId: TaskID, uuid: string): void {
+    if (uuid === this.terminalUuid) this.finish(this.exitCode(), 'the terminal status update was acknowledged');
+  }
+
+  shutdown(): void {
+    if (this.shuttingDown || this.ended) return;
+    this.shuttingDown = true;
+    this.deps.log('Shutting down');
+    if (this.task === undefined) {
+      this.finish(this.exitCode(), 'shut down before any task was launched');
+      return;
+    }
+    if (this.terminalSent) {
+      // Waiting for the terminal update's acknowledgement; end now only if nobody can send it.
+      if (!this.connected()) this.finish(this.exitCode(), 'shut down after the task ended');
+      return;
+    }
+    const taskGrace = graceMs(this.task.kill_policy) ?? DEFAULT_KILL_GRACE_MS;
+    this.killTask(Math.max(0, Math.min(taskGrace, this.driver.config.shutdownGracePeriodMs - SHUTDOWN_MARGIN_MS)));
+  }
+
+  error(message: string): void {
+    this.deps.log(`Error: ${message}`);
+  }
+
+  disconnected(): void {
+    this.deps.log('Disconnected from the agent');
+  }
+
+  /** The driver's shutdown grace period ran out: stop waiting. */
+  graceExpired(): void {
+    this.destroy('the shutdown grace period expired');
+  }
+
+  /** SIGKILL the task's process group and end at once (host DESTROY, executor process signalled). */
+  destroy(reason = 'destroyed'): void {
+    if (this.proc && this.alive) signalGroup(this.proc.pid, 'SIGKILL');
+    this.finish(this.exitCode(), reason, true);
+  }
+
+  // ───────────────────────────── the task ─────────────────────────────
+
+  private async run(task: TaskInfo): Promise<void> {
+    const spec = await this.plan(task);
+    if (this.ended) return;
+    if (!spec.ok) return this.terminal('TASK_FAILED', spec.error, 'REASON_CONTAINER_LAUNCH_FAILED');
+    if (this.killRequested) return this.terminal('TASK_KILLED', 'Task killed before the command was started', 'REASON_TASK_KILLED_DURING_LAUNCH');
+    const spawned = await spawnTask(spec.value);
+    if (this.ended) {
+      if (spawned.ok) signalGroup(spawned.value.pid, 'SIGKILL');
+      return;
+    }
+    if (!spawned.ok) return this.terminal('TASK_FAILED', spawned.error, 'REASON_CONTAINER_LAUNCH_FAILED');
+    const proc = spawned.value;
+    this.proc = proc;
+    this.alive = true;
+    this.deps.log(`Forked command at ${proc.pid}`);
+    this.deps.onTaskProcess(proc.pid);
+    this.update(task.task_id, 'TASK_RUNNING', undefined, undefined, { executor_pid: process.pid });
+    void proc.exited.then((exit) => this.reaped(exit));
+    if (this.killRequested) this.escalate(this.pendingGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  }
+
+  private async plan(task: TaskInfo): Promise<Result<SpawnSpec, string>> {
+    const id = task.task_id.value;
+    const command = task.command;
+    if (command === undefined) return err(`Task '${id}' has no command: the command executor runs CommandInfo tasks only`);
+    const argv = commandArgv(id, command);
+    if (!argv.ok) return argv;
+    const { self } = this.deps;
+    const runAs = this.deps.switchUser
+      ? await resolveRunAs(requestedUser(task, this.framework), self, this.deps.lookupUser)
+      : ok({ home: self.home, switchTo: undefined });
+    if (!runAs.ok) return runAs;
+    const config = this.driver.config;
+    const env = taskEnvironment(
+      {
+        sandbox: config.sandbox ?? this.deps.directory,
+        taskId: id,
+        frameworkId: config.frameworkId,
+        executorId: config.executorId,
+        agentEndpoint: config.agentEndpoint,
+        role: allocationRole(task, this.framework),
+        path: this.deps.env.PATH,
+        home: runAs.value.home,
+      },
+      command,
+    );
+    if (!env.ok) return env;
+    return ok({ argv: argv.value, env: env.value, sandbox: this.deps.directory, switchTo: runAs.value.switchTo });
+  }
+
+  private reaped(exit: TaskExit): void {
+    this.alive = false;
+    this.escalation?.timer.cancel();
+    this.escalation = undefined;
+    // What the task left in its process group dies with it, as it would with its container.
+    if (this.proc) signalGroup(this.proc.pid, 'SIGKILL');
+    if (this.ended) return;
+    const message = describeExit(exit.code, exit.signal);
+    this.deps.log(`${message} (pid: ${this.proc?.pid})`);
+    const state: TaskState = this.killRequested ? 'TASK_KILLED' : exit.code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
+    this.terminal(state, message);
+  }
+
+  private killTask(grace: number): void {
+    if (this.terminalSent || this.ended || this.task === undefined) return;
+    if (!this.killRequested) {
+      this.killRequested = true;
+      if (this.framework !== undefined && hasCapability(this.framework, 'TASK_KILLING_STATE')) this.update(this.task.task_id, 'TASK_KILLING');
+    }
+    if (!this.alive) {
+      this.pendingGraceMs = Math.min(this.pendingGraceMs ?? grace, grace);
+      return;
+    }
+    this.escalate(grace);
+  }
+
+  /** SIGTERM now and SIGKILL at the deadline; a later, shorter grace period moves the deadline earlier. */
+  private escalate(grace: number): void {
+    const proc = this.proc;
+    if (proc === undefined) return;
+    const now = this.deps.clock.now();
+    const sigkill = () => {
+      this.escalation = undefined;
+      if (this.alive) {
+        this.deps.log(`Process ${proc.pid} did not terminate after the grace period; sending SIGKILL to its process group`);
+        signalGroup(proc.pid, 'SIGKILL');
+      }
+    };
+    if (this.escalation !== undefined) {
+      const deadline = this.escalation.startedAt + grace;
+      if (deadline >= this.escalation.deadline) return;
+      this.escalation.timer.cancel();
+      this.escalation = { startedAt: this.escalation.startedAt, deadline, timer: this.deps.clock.setTimer(deadline - now, sigkill) };
+      return;
+    }
+    this.deps.log(`Sending SIGTERM to the process group of ${proc.pid}; SIGKILL in ${grace} ms`);
+    signalGroup(proc.pid, 'SIGTERM');
+    this.escalation = { startedAt: now, deadline: now + grace, timer: this.deps.clock.setTimer(grace, sigkill) };
+  }
+
+  // ───────────────────────────── updates and the end ─────────────────────────────
+
+  private terminal(state: TaskState, message: string, reason?: TaskStatusReason): void {
+    if (this.terminalSent || this.task === undefined) return;
+    this.terminalSent = true;
+    this.terminalUuid = this.update(this.task.task_id, state, message, reason)?.uuid;
+    if (!this.connected()) {
+      this.finish(this.exitCode(), `the task ended (${state}) and the agent is gone`);
+      return;
+    }
+    this.ackTimer = this.deps.clock.setTimer(this.deps.terminalAckTimeoutMs, () =>
+      this.finish(this.exitCode(), `the terminal status update was not acknowledged within ${this.deps.terminalAckTimeoutMs} ms`),
+    );
+  }
+
+  private update(taskId: TaskID, state: TaskState, message?: string, reason?: TaskStatusReason, container?: ContainerStatus): TaskStatus | undefined {
+    const r = this.driver.sendStatusUpdate({
+      task_id: taskId,
+      state,
+      ...(message !== undefined ? { message } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(container !== undefined ? { container_status: container } : {}),
+    });
+    if (!r.ok) {
+      this.deps.log(`Could not send ${state} for task ${taskId.value}: ${r.error}`);
+      return undefined;
+    }
+    return r.value;
+  }
+
+  /** Whether an acknowledgement can still arrive. */
+  private connected(): boolean {
+    const s = this.driver.state;
+    return s === 'SUBSCRIBED' || s === 'SUBSCRIBING' || s === 'RECOVERING';
+  }
+
+  private exitCode(): number {
+    return this.driver.state === 'DISCONNECTED' ? EXIT.AGENT_LOST : EXIT.OK;
+  }
+
+  private finish(code: number, message: string, destroyed = false): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.ackTimer?.cancel();
+    this.escalation?.timer.cancel();
+    if (this.proc && this.alive) signalGroup(this.proc.pid, 'SIGKILL');
+    this.driver.stop();
+    this.deps.log(`Executor ends: ${message}`);
+    this.deps.finished({ code, destroyed, message });
+  }
+}

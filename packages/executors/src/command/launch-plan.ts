@@ -1,0 +1,82 @@
+/**
+ * What to exec for a command task, decided before anything is spawned (pure, so the rules are
+ * table-tested): the argv from CommandInfo, and the environment.
+ *
+ *  - shell form (`shell`, the default): `/bin/sh -c <value>`; `arguments` is ignored.
+ *  - argv form (`shell: false`): `value` is the executable's path and `arguments` the complete
+ *    argv, argv[0] included (an empty `arguments` means argv = [value]).
+ *  - environment: a sane base (below) overlaid by CommandInfo.environment's VALUE variables.
+ *    SECRET variables cannot be resolved by this executor, so they fail the task rather than run
+ *    it with a variable silently missing.
+ */
+import { err, ok, type CommandInfo, type FrameworkInfo, type Result, type TaskInfo } from '@agora/protocol';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface Argv {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly argv0: string;
+}
+
+export function commandArgv(taskId: string, command: CommandInfo): Result<Argv, string> {
+  const value = command.value;
+  if (command.shell) {
+    if (value === undefined || value === '') return err(`Shell command of task '${taskId}' is not specified`);
+    return ok({ file: '/bin/sh', args: ['-c', value], argv0: 'sh' });
+  }
+  if (value === undefined || value === '') return err(`Executable of task '${taskId}' is not specified`);
+  const argv = command.arguments ?? [];
+  return ok({ file: value, args: argv.slice(1), argv0: argv[0] ?? value });
+}
+
+export interface BaseEnvironment {
+  readonly sandbox: string;
+  readonly taskId: string;
+  readonly frameworkId: string;
+  readonly executorId: string;
+  readonly agentEndpoint: string;
+  readonly role: string | undefined;
+  readonly path: string | undefined;
+  readonly home: string | undefined;
+}
+
+export function taskEnvironment(base: BaseEnvironment, command: CommandInfo): Result<Record<string, string>, string> {
+  const env: Record<string, string> = {
+    PATH: base.path || DEFAULT_PATH,
+    HOME: base.home || base.sandbox,
+    MESOS_SANDBOX: base.sandbox,
+    MESOS_TASK_ID: base.taskId,
+    MESOS_FRAMEWORK_ID: base.frameworkId,
+    MESOS_EXECUTOR_ID: base.executorId,
+    MESOS_AGENT_ENDPOINT: base.agentEndpoint,
+  };
+  if (base.role !== undefined) env.MESOS_ALLOCATION_ROLE = base.role;
+  for (const v of command.environment?.variables ?? []) {
+    if (v.type === 'SECRET') return err(`Environment variable '${v.name}' is a secret, and this command executor cannot resolve secrets`);
+    if (v.type !== 'VALUE') return err(`Environment variable '${v.name}' has an unknown type`);
+    if (v.value === undefined) return err(`Environment variable '${v.name}' has no value`);
+    env[v.name] = v.value;
+  }
+  return ok(env);
+}
+
+/** The role the task's resources are allocated to (Mesos sets MESOS_ALLOCATION_ROLE from it), else the framework's only role. */
+export function allocationRole(task: TaskInfo, framework: FrameworkInfo | undefined): string | undefined {
+  for (const r of task.resources ?? []) {
+    if (r.allocation_info?.role !== undefined) return r.allocation_info.role;
+  }
+  if (framework === undefined) return undefined;
+  if (framework.roles !== undefined && framework.roles.length === 1) return framework.roles[0];
+  return framework.role;
+}
+
+/** The user the task runs as: CommandInfo.user, else FrameworkInfo.user. */
+export const requestedUser = (task: TaskInfo, framework: FrameworkInfo | undefined): string | undefined =>
+  task.command?.user ?? framework?.user;
+
+/** `Command exited with status 3` / `Command terminated with signal SIGKILL`. */
+export function describeExit(code: number | null, signal: string | null): string {
+  if (signal !== null) return `Command terminated with signal ${signal}`;
+  return `Command exited with status ${code ?? 'unknown'}`;
+}
