@@ -16,7 +16,6 @@ export interface HttpServerOptions {
 export function createHttpServer(opts: HttpServerOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: false,
-    disableRequestLogging: true,
     bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
     // Streams (subscriptions, event feeds) stay open for hours.
     requestTimeout: 0,

@@ -1,0 +1,264 @@
+/**
+ * Agent registration and re-registration (Mesos `Master::registerSlave`, `reregisterSlave`,
+ * `reconcileKnownSlave`).
+ *
+ *  - REGISTER_AGENT: a new agent gets `<masterId>-S<n>`. An agent registering from the address of
+ *    an agent we still know restarted without its state: the old one is removed (its tasks are
+ *    lost with REASON_AGENT_RESTARTED) before the new one is admitted.
+ *  - REREGISTER_AGENT from a known agent (it reconnected): its view replaces ours where they
+ *    differ — tasks we hold but it does not report are asked about (RECONCILE_TASKS, answered by
+ *    the agent's reliable updates), kills it missed are re-sent, executors it no longer runs are
+ *    dropped, frameworks that were removed meanwhile are shut down.
+ *  - REREGISTER_AGENT from an unreachable agent: re-admitted with its tasks, each reported to its
+ *    framework with REASON_AGENT_REREGISTERED (since Mesos 1.5 nothing is killed).
+ *  - REREGISTER_AGENT from an agent this master does not know (a master failover): admitted with
+ *    its tasks; frameworks known only from agents are created as `recovered`.
+ *  - A gone agent is told to shut down.
+ */
+import { isTerminalState, type AgentCapability, type AgentInfo, type FrameworkInfo, type Resource, type Task, type internal } from '@agora/protocol';
+import { Resources } from '@agora/resources';
+import type { AgentSpec } from '../allocation/port.ts';
+import type { Master } from '../master.ts';
+import { AgentRecord, type AgentChannel } from '../registry/agent.ts';
+import type { FrameworkRecord } from '../registry/framework.ts';
+import type { TaskRecord } from '../registry/task.ts';
+import { agentToV1 } from '../operator/views.ts';
+import { frameworkSpec } from '../scheduler/subscribe.ts';
+import { removeAgent, startPinging } from './health.ts';
+
+type Admission = { ok: true; agent: AgentRecord } | { ok: false; message: string };
+
+function parseTotal(info: AgentInfo, checkpointed: readonly Resource[]): { ok: true; value: Resources } | { ok: false; message: string } {
+  const base = Resources.fromProto(info.resources ?? []);
+  if (!base.ok) return { ok: false, message: `Invalid agent resources: ${base.error}` };
+  const extra = Resources.fromProto(checkpointed ?? []);
+  if (!extra.ok) return { ok: false, message: `Invalid checkpointed resources: ${extra.error}` };
+  // Checkpointed reservations and volumes are carved out of the configured resources.
+  const plainExtra = extra.value.toUnreserved().filter((e) => e.disk?.persistence === undefined);
+  const carved = base.value.contains(plainExtra) ? base.value.minus(plainExtra) : base.value;
+  return { ok: true, value: carved.plus(extra.value) };
+}
+
+function agentSpec(a: AgentRecord): AgentSpec {
+  const spec: AgentSpec = {
+    hostname: a.hostname,
+    total: a.total,
+    capabilities: a.capabilities,
+    attributes: a.info.attributes ?? [],
+  };
+  if (a.info.domain) spec.domain = a.info.domain;
+  return spec;
+}
+
+function welcome(m: Master, agent: AgentRecord, type: 'AGENT_REGISTERED' | 'AGENT_REREGISTERED'): void {
+  const body = {
+    agent_id: { value: agent.id },
+    master_info: m.info,
+    total_ping_timeout_seconds: (m.config.agentPingTimeoutMs * m.config.maxAgentPingTimeouts) / 1000,
+  };
+  m.sendToAgent(agent, type === 'AGENT_REGISTERED' ? { type, agent_registered: body } : { type, agent_reregistered: body });
+  startPinging(m, agent);
+}
+
+function peerHost(channel: AgentChannel): string | undefined {
+  const i = channel.peer.lastIndexOf(':');
+  const host = i > 0 ? channel.peer.slice(0, i) : undefined;
+  return host?.replace(/^::ffff:/, '');
+}
+
+export function registerAgent(m: Master, channel: AgentChannel, msg: internal.RegisterAgent): Admission {
+  const info = msg.agent_info;
+  if (info.hostname.trim() === '') return { ok: false, message: "Agent's hostname is empty" };
+  const total = parseTotal(info, msg.checkpointed_resources ?? []);
+  if (!total.ok) return total;
+  for (const existing of [...m.agents.values()]) {
+    if (existing.hostname === info.hostname && existing.port === info.port) {
+      removeAgent(m, existing, 'REASON_AGENT_RESTARTED', `Agent ${existing.id} at ${info.hostname}:${info.port} restarted and registered anew`);
+    }
+  }
+  const id = m.nextAgentId();
+  const agent = new AgentRecord(id, info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
+  agent.ip = peerHost(channel) ?? info.hostname;
+  agent.channel = channel;
+  m.agents.set(id, agent);
+  m.allocator.addAgent(id, agentSpec(agent), new Map());
+  m.counters.slaveRegistrations++;
+  welcome(m, agent, 'AGENT_REGISTERED');
+  m.log.info({ agent: id, hostname: info.hostname, port: info.port, resources: total.value.toString() }, 'agent registered');
+  m.events.publish({ type: 'AGENT_ADDED', agent_added: { agent: agentToV1(m, agent) } });
+  m.requestAllocation([id]);
+  return { ok: true, agent };
+}
+
+const capabilitiesOf = (c: readonly AgentCapability[] | undefined): AgentCapability[] => [...(c ?? [])];
+
+export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.ReregisterAgent): Admission {
+  const id = msg.agent_info.id!.value;
+  if (m.goneAgents.has(id)) return { ok: false, message: `Agent ${id} has been marked gone` };
+  const total = parseTotal(msg.agent_info, msg.checkpointed_resources ?? []);
+  if (!total.ok) return total;
+  const known = m.agents.get(id);
+  if (known) return reconnectKnown(m, known, channel, msg, total.value);
+
+  const wasUnreachable = m.unreachableAgents.has(id);
+  m.unreachableAgents.delete(id);
+  const agent = new AgentRecord(id, msg.agent_info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
+  agent.ip = peerHost(channel) ?? msg.agent_info.hostname;
+  agent.reregisteredTime = m.nowSeconds();
+  agent.channel = channel;
+  m.agents.set(id, agent);
+
+  const frameworkInfos = new Map<string, FrameworkInfo>();
+  for (const f of msg.frameworks ?? []) if (f.id) frameworkInfos.set(f.id.value, f);
+  const used = new Map<string, Resources>();
+  const message = wasUnreachable ? 'Unreachable agent re-reregistered' : 'Unknown agent reregistered';
+  for (const reported of msg.tasks ?? []) {
+    const fid = reported.framework_id.value;
+    if (m.isCompletedFramework(fid)) continue;
+    const fw = m.frameworks.get(fid) ?? recoverFramework(m, fid, frameworkInfos.get(fid));
+    if (!fw) continue;
+    const rec = adoptTask(m, fw, agent, reported, used);
+    if (rec && wasUnreachable) {
+      const status = m.masterStatus(fw, reported.task_id.value, rec.task.state, 'REASON_AGENT_REREGISTERED', message, { agentId: id });
+      m.sendUpdate(fw, status);
+    }
+  }
+  for (const e of msg.executors ?? []) {
+    const fw = m.frameworks.get(e.framework_id.value);
+    if (!fw || !e.executor_info.command) continue;
+    const res = Resources.fromProto(e.executor_info.resources ?? []);
+    fw.addExecutor(id, e.executor_info);
+    if (res.ok && !res.value.isEmpty()) {
+      let perFw = agent.executorResources.get(fw.id);
+      if (!perFw) agent.executorResources.set(fw.id, (perFw = new Map()));
+      perFw.set(e.executor_info.executor_id.value, { info: e.executor_info, resources: res.value });
+      used.set(fw.id, (used.get(fw.id) ?? Resources.EMPTY).plus(res.value));
+    }
+  }
+  m.allocator.addAgent(id, agentSpec(agent), used);
+  shutDownCompletedFrameworks(m, agent, msg);
+  m.counters.slaveReregistrations++;
+  welcome(m, agent, 'AGENT_REREGISTERED');
+  m.log.info({ agent: id, hostname: agent.hostname, tasks: msg.tasks?.length ?? 0, wasUnreachable }, 'agent re-registered');
+  m.events.publish({ type: 'AGENT_ADDED', agent_added: { agent: agentToV1(m, agent) } });
+  m.requestAllocation([id]);
+  return { ok: true, agent };
+}
+
+function reconnectKnown(m: Master, agent: AgentRecord, channel: AgentChannel, msg: internal.ReregisterAgent, total: Resources): Admission {
+  if (agent.channel && agent.channel !== channel && agent.channel.isOpen) agent.channel.close('superseded by a newer connection');
+  agent.channel = channel;
+  agent.disconnectedAt = undefined;
+  agent.info = { ...msg.agent_info, id: { value: agent.id } };
+  agent.capabilities = capabilitiesOf(msg.capabilities);
+  agent.version = msg.version;
+  agent.reregisteredTime = m.nowSeconds();
+  if (!agent.total.equals(total)) {
+    agent.total = total;
+    m.allocator.updateAgentTotal(agent.id, total);
+  }
+  const reported = new Map<string, Task>();
+  for (const t of msg.tasks ?? []) reported.set(`${t.framework_id.value}/${t.task_id.value}`, t);
+
+  // Tasks the agent reports that we do not have (e.g. launched just before a disconnect).
+  const frameworkInfos = new Map<string, FrameworkInfo>();
+  for (const f of msg.frameworks ?? []) if (f.id) frameworkInfos.set(f.id.value, f);
+  const adopted = new Map<string, Resources>();
+  for (const t of reported.values()) {
+    const fw = m.frameworks.get(t.framework_id.value);
+    if (fw && !fw.tasks.has(t.task_id.value)) adoptTask(m, fw, agent, t, adopted);
+  }
+  if (adopted.size > 0) {
+    // The allocator must learn these resources are in use: rebuild its view of this agent.
+    m.rescindOffersOf(agent.offers, 'agent reported unknown tasks');
+    m.allocator.resyncAgent(agent.id, agentSpec(agent), usageOn(agent));
+  }
+  // Tasks we have that the agent does not report: ask it; its answer comes as a reliable update.
+  const missing = new Map<string, string[]>();
+  for (const t of agent.allTasks()) {
+    if (isTerminalState(t.task.state)) continue;
+    const key = `${t.task.framework_id.value}/${t.task.task_id.value}`;
+    if (reported.has(key)) continue;
+    const list = missing.get(t.task.framework_id.value) ?? [];
+    list.push(t.task.task_id.value);
+    missing.set(t.task.framework_id.value, list);
+  }
+  // Executors it no longer runs.
+  const runningExecutors = new Set((msg.executors ?? []).map((e) => `${e.framework_id.value}/${e.executor_info.executor_id.value}`));
+  for (const [fid, execs] of agent.executorResources) {
+    for (const [eid, charged] of [...execs]) {
+      if (runningExecutors.has(`${fid}/${eid}`)) continue;
+      execs.delete(eid);
+      m.frameworks.get(fid)?.removeExecutor(agent.id, eid);
+      if (m.frameworks.has(fid)) m.allocator.recoverResources(fid, agent.id, charged.resources, undefined, m.clock.now());
+    }
+  }
+  shutDownCompletedFrameworks(m, agent, msg);
+  m.counters.slaveReregistrations++;
+  welcome(m, agent, 'AGENT_REREGISTERED');
+  for (const [fid, taskIds] of missing) {
+    m.sendToAgent(agent, { type: 'RECONCILE_TASKS', reconcile_tasks: { framework_id: { value: fid }, task_ids: taskIds.map((value) => ({ value })) } });
+  }
+  for (const k of agent.pendingKills.values()) {
+    m.sendToAgent(agent, {
+      type: 'KILL_TASK',
+      kill_task: { framework_id: { value: k.frameworkId }, task_id: { value: k.taskId }, ...(k.killPolicy ? { kill_policy: k.killPolicy } : {}) },
+    });
+  }
+  agent.pendingKills.clear();
+  if (!agent.deactivated) m.allocator.activateAgent(agent.id);
+  m.log.info({ agent: agent.id, missing: [...missing.values()].flat().length }, 'known agent re-registered');
+  m.requestAllocation([agent.id]);
+  return { ok: true, agent };
+}
+
+function shutDownCompletedFrameworks(m: Master, agent: AgentRecord, msg: internal.ReregisterAgent): void {
+  const fids = new Set<string>([...(msg.tasks ?? []).map((t) => t.framework_id.value), ...(msg.executors ?? []).map((e) => e.framework_id.value)]);
+  for (const fid of fids) {
+    if (m.isCompletedFramework(fid)) m.sendToAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: fid } } });
+  }
+}
+
+/** A framework known only from an agent's report (after a master failover): not connected until it re-subscribes. */
+function recoverFramework(m: Master, id: string, info: FrameworkInfo | undefined): FrameworkRecord | undefined {
+  if (!info) return undefined;
+  const fw = m.addFramework(info, id, true);
+  m.allocator.addFramework(id, frameworkSpec(fw), new Map());
+  m.allocator.deactivateFramework(id);
+  m.log.info({ framework: id, name: info.name }, 'recovered framework from an agent');
+  return fw;
+}
+
+/**
+ * Adds (or restores) a task reported by an agent. Unreachable copies are replaced by the agent's
+ * view. `used` accumulates the allocations the allocator must be told about.
+ */
+/** What each framework uses on the agent according to the master's records (tasks and executors). */
+function usageOn(agent: AgentRecord): Map<string, Resources> {
+  const used = new Map<string, Resources>();
+  const add = (fid: string, r: Resources) => used.set(fid, (used.get(fid) ?? Resources.EMPTY).plus(r));
+  for (const t of agent.allTasks()) if (!t.released) add(t.task.framework_id.value, t.resources);
+  for (const [fid, execs] of agent.executorResources) for (const e of execs.values()) add(fid, e.resources);
+  return used;
+}
+
+function adoptTask(m: Master, fw: FrameworkRecord, agent: AgentRecord, reported: Task, used: Map<string, Resources>): TaskRecord | undefined {
+  const tid = reported.task_id.value;
+  const role = [...fw.roles][0] ?? '*';
+  let res = Resources.fromProto(reported.resources ?? []);
+  if (!res.ok) {
+    m.log.warn({ agent: agent.id, task: tid, error: res.error }, 'ignoring a reported task with invalid resources');
+    return undefined;
+  }
+  if (res.value.allocationRole() === undefined && !res.value.isEmpty()) res = { ok: true, value: res.value.allocate(role) };
+  const previous = fw.unreachableTasks.get(tid);
+  fw.unreachableTasks.delete(tid);
+  const task: Task = { ...reported, framework_id: { value: fw.id }, agent_id: { value: agent.id } };
+  if (previous?.task.statuses && !task.statuses) task.statuses = previous.task.statuses;
+  const rec: TaskRecord = { task, resources: res.value, role: res.value.allocationRole() ?? role, released: isTerminalState(task.state) };
+  fw.tasks.set(tid, rec);
+  agent.addTask(rec);
+  if (!rec.released) used.set(fw.id, (used.get(fw.id) ?? Resources.EMPTY).plus(rec.resources));
+  m.events.publish({ type: 'TASK_ADDED', task_added: { task } });
+  return rec;
+}

@@ -1,0 +1,53 @@
+/**
+ * The master's flags, declared once (Mesos's names and defaults; dashes or underscores).
+ */
+import { err, formatDurationMs, ok, parseDurationMs, type Result } from '@agora/protocol';
+import type { FlagTable, Options } from '@agora/runtime';
+
+const duration = (text: string): Result<number, string> => {
+  const r = parseDurationMs(text);
+  return r.ok ? (r.value < 0 ? err('must not be negative') : ok(r.value)) : err(r.error);
+};
+const positiveDuration = (text: string): Result<number, string> => {
+  const r = duration(text);
+  return r.ok && r.value <= 0 ? err('must be positive') : r;
+};
+
+export const MASTER_FLAGS = {
+  port: { type: 'int', default: 5050, min: 0, max: 65535, help: 'Port to listen on (0 picks a free port)' },
+  ip: { type: 'string', default: '127.0.0.1', help: 'IP address to listen on and advertise' },
+  hostname: { type: 'string', help: 'Hostname to advertise (default: the IP address)' },
+  'work-dir': { type: 'string', env: 'AGORA_MASTER_WORK_DIR', help: 'Directory for the master’s durable state and logs' },
+  cluster: { type: 'string', help: 'Human-readable cluster name shown in state and the UI' },
+  'allocation-interval': { type: 'custom', default: 1000, placeholder: 'DURATION', parse: positiveDuration, help: 'Time between batch allocations (e.g. 1secs)' },
+  'offer-timeout': { type: 'custom', placeholder: 'DURATION', parse: positiveDuration, help: 'Rescind offers not used within this time (default: never)' },
+  'agent-ping-timeout': { type: 'custom', default: 15_000, placeholder: 'DURATION', parse: positiveDuration, help: 'Time to wait for an agent to answer a ping' },
+  'max-agent-ping-timeouts': { type: 'int', default: 5, min: 1, help: 'Missed pings after which an agent is marked unreachable' },
+  'heartbeat-interval': { type: 'custom', default: 5_000, placeholder: 'DURATION', parse: positiveDuration, help: 'Interval of HEARTBEAT events on scheduler and operator streams' },
+  'min-allocatable-resources': { type: 'string', default: 'cpus:0.01|mem:32', help: 'An offer must hold at least one of these alternatives' },
+  'role-sorter': { type: 'string', default: 'drf', choices: ['drf', 'random'], help: 'How roles are ordered in allocation' },
+  'framework-sorter': { type: 'string', default: 'drf', choices: ['drf', 'random'], help: 'How frameworks are ordered within a role' },
+  'filter-gpu-resources': { type: 'bool', default: true, help: 'Offer GPU agents only to frameworks with the GPU_RESOURCES capability' },
+  'fair-sharing-excluded-resource-names': { type: 'list', default: [] as string[], help: 'Resources ignored when computing DRF shares' },
+  roles: { type: 'list', default: [] as string[], help: 'Whitelist of roles frameworks may use (default: any valid role)' },
+  'max-completed-frameworks': { type: 'int', default: 50, min: 0, help: 'Completed frameworks kept in memory' },
+  'max-completed-tasks-per-framework': { type: 'int', default: 1000, min: 0, help: 'Completed tasks kept per framework' },
+  'max-unreachable-tasks-per-framework': { type: 'int', default: 1000, min: 0, help: 'Unreachable tasks kept per framework' },
+  'max-operator-event-stream-subscribers': { type: 'int', default: 1000, min: 1, help: 'Operator SUBSCRIBE streams kept open' },
+  'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log verbosity' },
+} as const satisfies FlagTable;
+
+export type MasterOptions = Options<typeof MASTER_FLAGS>;
+
+/** Flags as Mesos reports them (`/master/flags`, GET_FLAGS): underscore names, string values. */
+export function flagsForDisplay(o: MasterOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name] of Object.entries(MASTER_FLAGS)) {
+    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof MasterOptions;
+    const v = o[key];
+    if (v === undefined) continue;
+    const spec = MASTER_FLAGS[name as keyof typeof MASTER_FLAGS] as { placeholder?: string };
+    out[name.replace(/-/g, '_')] = Array.isArray(v) ? v.join(',') : spec.placeholder === 'DURATION' ? formatDurationMs(v as number) : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * The pre-v1 JSON endpoints that tools and UIs still use (reference §4): `/master/state` and its
+ * aliases, `/master/state-summary`, `/master/frameworks`, `/master/slaves`, `/master/tasks`,
+ * `/master/roles`, `/master/flags`, `/master/weights`, `/master/health`, `/master/redirect`,
+ * `/master/teardown`, `/version`, `/health`, `/metrics/snapshot` and Prometheus `/metrics`.
+ * State endpoints accept `?jsonp=`; unknown query parameters are ignored.
+ */
+import { isValidRole, Resources } from '@agora/resources';
+import type { FastifyInstance, FastifyReply, FastifyRequest, MetricsRegistry } from '@agora/runtime';
+import type { Master } from '../master.ts';
+import { agentJson, frameworkJson, stateJson, stateSummaryJson, tasksJson } from '../operator/state-json.ts';
+import { frameworkAllocated } from '../operator/views.ts';
+import { VERSION } from '../version.ts';
+import type { Leadership } from './leadership.ts';
+import { text } from './scheduler-endpoint.ts';
+
+const JSONP = /^[A-Za-z_$][\w$.]*$/;
+
+/** Sends JSON, wrapped for `?jsonp=callback` (the callback name is validated). */
+function json(req: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+  const cb = (req.query as Record<string, unknown> | undefined)?.jsonp;
+  const payload = JSON.stringify(body);
+  if (typeof cb === 'string' && cb !== '') {
+    if (!JSONP.test(cb) || cb.length > 128) return text(reply, 400, "Invalid 'jsonp' callback name");
+    return reply.code(200).header('content-type', 'text/javascript').send(`${cb}(${payload});`);
+  }
+  return reply.code(200).header('content-type', 'application/json').send(payload);
+}
+
+function intParam(q: Record<string, unknown>, name: string, dflt: number): number | string {
+  const v = q[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : `Invalid '${name}': expected a non-negative integer, got '${String(v).slice(0, 40)}'`;
+}
+
+export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Leadership, metrics: MetricsRegistry, flags: Record<string, string>): void {
+  const leaderOnly = (handler: (req: FastifyRequest, reply: FastifyReply) => FastifyReply) => (req: FastifyRequest, reply: FastifyReply) =>
+    leadership.redirect(req, reply) ? reply : handler(req, reply);
+
+  for (const url of ['/master/state', '/master/state.json', '/state', '/state.json']) {
+    app.get(url, leaderOnly((req, reply) => json(req, reply, stateJson(m, flags))));
+  }
+  app.get('/master/state-summary', leaderOnly((req, reply) => json(req, reply, stateSummaryJson(m))));
+  app.get('/master/frameworks', leaderOnly((req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const only = typeof q.framework_id === 'string' ? q.framework_id : undefined;
+    const fws = [...m.frameworks.values()].filter((f) => !only || f.id === only).map((f) => frameworkJson(m, f));
+    const done = m.completedFrameworks.values().filter((f) => !only || f.id === only).map((f) => frameworkJson(m, f, true));
+    return json(req, reply, { frameworks: fws, completed_frameworks: done, unregistered_frameworks: [] });
+  }));
+  for (const url of ['/master/slaves', '/slaves']) {
+    app.get(url, leaderOnly((req, reply) => {
+      const q = req.query as Record<string, unknown>;
+      const only = typeof q.slave_id === 'string' ? q.slave_id : undefined;
+      const slaves = [...m.agents.values()].filter((a) => !only || a.id === only).map((a) => agentJson(m, a, true));
+      const recovered_slaves: unknown[] = [];
+      return json(req, reply, { slaves, recovered_slaves });
+    }));
+  }
+  app.get('/master/tasks', leaderOnly((req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const limit = intParam(q, 'limit', 100);
+    const offset = intParam(q, 'offset', 0);
+    if (typeof limit === 'string') return text(reply, 400, limit);
+    if (typeof offset === 'string') return text(reply, 400, offset);
+    return json(req, reply, tasksJson(m, {
+      limit, offset, order: q.order === 'asc' ? 'asc' : 'desc',
+      ...(typeof q.framework_id === 'string' ? { frameworkId: q.framework_id } : {}),
+      ...(typeof q.task_id === 'string' ? { taskId: q.task_id } : {}),
+    }));
+  }));
+  app.get('/master/roles', leaderOnly((req, reply) => {
+    const weights = m.allocator.weights();
+    const names = new Set<string>(['*', ...weights.keys()]);
+    for (const fw of m.frameworks.values()) for (const r of fw.roles) names.add(r);
+    const roles = [...names].sort().map((name) => {
+      const frameworks = [...m.frameworks.values()].filter((f) => f.roles.has(name));
+      const allocated = frameworks.map((f) => frameworkAllocated(m, f).allocations().get(name)).filter((r) => r !== undefined);
+      const res = Resources.sum(allocated).toLegacyJSON();
+      return { name, weight: weights.get(name) ?? 1, frameworks: frameworks.map((f) => f.id), resources: res, allocated: res };
+    });
+    return json(req, reply, { roles });
+  }));
+  app.get('/master/flags', leaderOnly((req, reply) => json(req, reply, { flags })));
+  app.get('/master/weights', leaderOnly((req, reply) => json(req, reply, [...m.allocator.weights()].map(([role, weight]) => ({ role, weight })))));
+  app.put('/master/weights', leaderOnly((req, reply) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(typeof req.body === 'string' ? req.body : '');
+    } catch {
+      return text(reply, 400, 'Expecting a JSON array of {"role", "weight"}');
+    }
+    if (!Array.isArray(body)) return text(reply, 400, 'Expecting a JSON array of {"role", "weight"}');
+    const infos: { role: string; weight: number }[] = [];
+    for (const [i, w] of body.entries()) {
+      const role = (w as { role?: unknown })?.role;
+      const weight = Number((w as { weight?: unknown })?.weight);
+      if (typeof role !== 'string' || !isValidRole(role) || role === '*') return text(reply, 400, `[${i}].role: invalid role`);
+      if (!(weight > 0) || !Number.isFinite(weight)) return text(reply, 400, `[${i}].weight: must be a positive number`);
+      infos.push({ role, weight });
+    }
+    m.allocator.updateWeights(infos);
+    m.requestAllocation();
+    return reply.code(200).send();
+  }));
+  app.post('/master/teardown', leaderOnly((req, reply) => {
+    const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+    const id = form.get('frameworkId');
+    if (!id) return text(reply, 400, "Missing 'frameworkId' query parameter in the request body");
+    const fw = m.frameworks.get(id);
+    if (!fw) return text(reply, 400, `No framework found with specified ID ${id}`);
+    m.removeFramework(fw, 'operator teardown');
+    return reply.code(200).send();
+  }));
+  app.get('/master/redirect', (req, reply) => {
+    if (leadership.redirect(req, reply)) return reply;
+    const self = leadership.leaderAddress();
+    if (!self) return text(reply, 503, 'No leader elected');
+    return reply.code(307).header('location', self).send();
+  });
+  for (const url of ['/master/health', '/health']) app.get(url, (_req, reply) => reply.code(200).send());
+  app.get('/version', (req, reply) =>
+    json(req, reply, { version: VERSION.mesos, agora_version: VERSION.agora, build_date: VERSION.buildDate, build_time: VERSION.buildTime, build_user: VERSION.buildUser }),
+  );
+  app.get('/metrics/snapshot', (req, reply) => json(req, reply, metrics.snapshot()));
+  app.get('/metrics', (_req, reply) => reply.code(200).header('content-type', 'text/plain; version=0.0.4').send(metrics.prometheus()));
+}

@@ -1,0 +1,142 @@
+/**
+ * The master's v1 operator API: `POST /api/v1` (and `/mesos/api/v1`, the path DC/OS clients use).
+ * Synchronous calls answer `200 {"type": T, "<t>": {...}}`; state-changing ones 200 with an empty
+ * body or 202, as Mesos does; calls Agora does not implement yet answer 501 naming the call.
+ */
+import {
+  acceptsJson, RecordIOWriter, type FastifyInstance, type FastifyReply, type FastifyRequest, type MetricsRegistry,
+} from '@agora/runtime';
+import { encodeJson, master, validateMasterCall, type Role } from '@agora/protocol';
+import { isValidRole, Resources } from '@agora/resources';
+import type { Master } from '../master.ts';
+import { markGone } from '../agents/gone.ts';
+import { frameworkAllocated, getAgents, getExecutors, getFrameworks, getState, getTasks } from '../operator/views.ts';
+import { VERSION } from '../version.ts';
+import type { Leadership } from './leadership.ts';
+import { readV1Body, text } from './scheduler-endpoint.ts';
+
+function respond(reply: FastifyReply, body: master.Response): FastifyReply {
+  return reply.code(200).header('content-type', 'application/json').send(encodeJson(body));
+}
+
+export function getRoles(m: Master): master.GetRoles {
+  const weights = m.allocator.weights();
+  const names = new Set<string>(['*']);
+  for (const fw of m.frameworks.values()) for (const r of fw.roles) names.add(r);
+  for (const r of weights.keys()) names.add(r);
+  for (const a of m.agents.values()) for (const r of a.total.reservations().keys()) names.add(r);
+  const roles = [...names].sort().map((name) => {
+    const frameworks = [...m.frameworks.values()].filter((f) => f.roles.has(name)).map((f) => ({ value: f.id }));
+    let allocated = Resources.EMPTY;
+    for (const f of m.frameworks.values()) {
+      const mine = frameworkAllocated(m, f).allocations().get(name);
+      if (mine) allocated = allocated.plus(mine);
+    }
+    const role: Role = { name, weight: weights.get(name) ?? 1 };
+    if (frameworks.length) role.frameworks = frameworks;
+    const res = allocated.toProto('ENDPOINT');
+    if (res.length) role.resources = res;
+    return role;
+  });
+  return { roles };
+}
+
+export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Leadership, metrics: MetricsRegistry, flags: Record<string, string>): void {
+  const handler = (req: FastifyRequest, reply: FastifyReply) => {
+    if (leadership.redirect(req, reply)) return reply;
+    const call = readV1Body(req, reply, master.Call, 'Call');
+    if (call === undefined) return reply;
+    const problem = validateMasterCall(call);
+    if (problem) return text(reply, 400, `Failed to validate master::Call: ${problem}`);
+    if (!acceptsJson(req.headers.accept)) return text(reply, 406, "Expecting 'Accept' to allow 'application/json'");
+    const type = call.type!;
+    switch (type) {
+      case 'GET_HEALTH':
+        return respond(reply, { type, get_health: { healthy: true } });
+      case 'GET_FLAGS':
+        return respond(reply, { type, get_flags: { flags: Object.entries(flags).map(([name, value]) => ({ name, value })) } });
+      case 'GET_VERSION':
+        return respond(reply, {
+          type,
+          get_version: { version_info: { version: VERSION.mesos, build_date: VERSION.buildDate, build_time: VERSION.buildTime, build_user: VERSION.buildUser } },
+        });
+      case 'GET_METRICS':
+        return respond(reply, { type, get_metrics: { metrics: Object.entries(metrics.snapshot()).map(([name, value]) => ({ name, value })) } });
+      case 'GET_LOGGING_LEVEL':
+        return respond(reply, { type, get_logging_level: { level: m.log.level === 'trace' ? 2 : m.log.level === 'debug' ? 1 : 0 } });
+      case 'GET_STATE':
+        if (!leadership.ready()) return text(reply, 503, 'Master has not finished recovery');
+        return respond(reply, { type, get_state: getState(m) });
+      case 'GET_AGENTS':
+        return respond(reply, { type, get_agents: getAgents(m) });
+      case 'GET_FRAMEWORKS':
+        return respond(reply, { type, get_frameworks: getFrameworks(m) });
+      case 'GET_EXECUTORS':
+        return respond(reply, { type, get_executors: getExecutors(m) });
+      case 'GET_TASKS':
+        return respond(reply, { type, get_tasks: getTasks(m) });
+      case 'GET_OPERATIONS':
+        return respond(reply, { type, get_operations: {} });
+      case 'GET_ROLES':
+        return respond(reply, { type, get_roles: getRoles(m) });
+      case 'GET_WEIGHTS': {
+        const weight_infos = [...m.allocator.weights()].map(([role, weight]) => ({ role, weight }));
+        return respond(reply, { type, get_weights: weight_infos.length ? { weight_infos } : {} });
+      }
+      case 'UPDATE_WEIGHTS': {
+        const infos = call.update_weights!.weight_infos ?? [];
+        for (const w of infos) {
+          if (w.role === undefined || !isValidRole(w.role) || w.role === '*') return text(reply, 400, `Invalid role in weight_infos: '${w.role ?? ''}'`);
+          if (!(w.weight > 0) || !Number.isFinite(w.weight)) return text(reply, 400, `Weight for role '${w.role}' must be a positive number, got ${w.weight}`);
+        }
+        m.allocator.updateWeights(infos.map((w) => ({ role: w.role!, weight: w.weight })));
+        m.requestAllocation();
+        return reply.code(202).send();
+      }
+      case 'GET_MASTER':
+        return respond(reply, { type, get_master: { master_info: m.info, start_time: m.startTime / 1000, elected_time: m.electedTime / 1000 } });
+      case 'SUBSCRIBE': {
+        const stream = new RecordIOWriter(reply, {}, {});
+        m.events.subscribe(stream, { type: 'SUBSCRIBED', subscribed: { get_state: getState(m), heartbeat_interval_seconds: m.config.heartbeatIntervalMs / 1000 } });
+        return reply;
+      }
+      case 'TEARDOWN': {
+        const fw = m.frameworks.get(call.teardown!.framework_id.value);
+        if (!fw) return text(reply, 400, `No framework found with ID ${call.teardown!.framework_id.value}`);
+        m.removeFramework(fw, 'operator TEARDOWN');
+        return reply.code(200).send();
+      }
+      case 'MARK_AGENT_GONE': {
+        const r = markGone(m, call.mark_agent_gone!.agent_id.value);
+        return r.ok ? reply.code(200).send() : text(reply, 400, r.error);
+      }
+      case 'DEACTIVATE_AGENT':
+      case 'REACTIVATE_AGENT': {
+        const id = (type === 'DEACTIVATE_AGENT' ? call.deactivate_agent! : call.reactivate_agent!).agent_id.value;
+        const agent = m.agents.get(id);
+        if (!agent) return text(reply, 400, `Unknown agent ${id}`);
+        if (type === 'DEACTIVATE_AGENT' && !agent.deactivated) {
+          agent.deactivated = true;
+          m.allocator.deactivateAgent(id);
+          m.rescindOffersOf(agent.offers, 'agent deactivated by the operator');
+        } else if (type === 'REACTIVATE_AGENT' && agent.deactivated) {
+          agent.deactivated = false;
+          if (agent.connected) m.allocator.activateAgent(id);
+          m.requestAllocation([id]);
+        }
+        return reply.code(200).send();
+      }
+      case 'GET_MAINTENANCE_STATUS':
+        return respond(reply, { type, get_maintenance_status: { status: {} } });
+      case 'GET_MAINTENANCE_SCHEDULE':
+        return respond(reply, { type, get_maintenance_schedule: { schedule: {} } });
+      case 'UNKNOWN':
+        return text(reply, 501, 'Received an UNKNOWN call');
+      default:
+        return text(reply, 501, `${type} is not supported by Agora yet`);
+    }
+  };
+  for (const url of ['/api/v1', '/mesos/api/v1']) {
+    app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url, handler });
+  }
+}
