@@ -17,3 +17,12 @@ export {
   type CommandExecutorExit,
 } from './command/command-executor.ts';
 export { commandArgv, taskEnvironment, describeExit } from './command/launch-plan.ts';
+export {
+  startExecutorHost,
+  exitStatus,
+  DESTROYED_STATUS,
+  type ExecutorHostHandle,
+  type ExecutorHostOptions,
+  type StartInstance,
+} from './host/host.ts';
+export { connectExecutorHost, type ExecutorHostClient, type ExecutorHostClientOptions } from './host/client.ts';

@@ -4,7 +4,7 @@
  */
 import { err, ok, type Result } from '@agora/protocol';
 import type { Clock } from '@agora/runtime';
-import { ExecutorDriver, formatEnvironmentError, processClock, type Environment, type FetchLike } from '@agora/sdk';
+import { ExecutorDriver, formatEnvironmentError, parseExecutorEnvironment, processClock, type Environment, type FetchLike } from '@agora/sdk';
 import { CommandExecutor, DEFAULT_TERMINAL_ACK_TIMEOUT_MS, EXIT, type CommandExecutorExit } from './command-executor.ts';
 import { cachedLookup, currentUser, getentLookup, type LookupUser, type Self } from './user.ts';
 
@@ -40,6 +40,8 @@ let self: Self | undefined;
 
 /** An error value (naming the variable) if the environment is unusable; nothing is started then. */
 export function startCommandExecutor(env: Environment, opts: CommandExecutorOptions = {}): Result<CommandExecutorHandle, string> {
+  const config = parseExecutorEnvironment(env);
+  if (!config.ok) return err(formatEnvironmentError(config.error));
   const directory = env.MESOS_DIRECTORY || env.MESOS_SANDBOX;
   if (!directory) return err('MESOS_DIRECTORY: expected to be set in the environment (the sandbox the task runs in)');
   const switchUser = env.AGORA_SWITCH_USER;
