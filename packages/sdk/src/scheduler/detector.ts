@@ -103,7 +103,7 @@ export function describeFetchError(e: unknown): string {
   const cause = (e as { cause?: unknown }).cause;
   if (cause instanceof Error) {
     const code = (cause as { code?: string }).code;
-    return code ? `${code} (${cause.message})` : cause.message;
+    return code && !cause.message.includes(code) ? `${code} (${cause.message})` : cause.message;
   }
   return e.message;
 }

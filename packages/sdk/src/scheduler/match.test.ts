@@ -38,7 +38,7 @@ test('parseResourceSpec: short text forms and their errors', () => {
 
 test('first fit: items that do not fit are skipped, later smaller ones still placed', () => {
   const o = offerOf([scalar('cpus', 1), scalar('mem', 256)]);
-  const items = [
+  const items: { id: string; resources: ResourceSpec }[] = [
     { id: 'a', resources: { cpus: 0.6, mem: 128 } },
     { id: 'big', resources: { cpus: 0.6, mem: 16 } },
     { id: 'b', resources: { cpus: 0.4, mem: 128 } },

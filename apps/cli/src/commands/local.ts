@@ -1,0 +1,355 @@
+/**
+ * `agora local`: a whole cluster on this machine, in the foreground — the master and N agents as
+ * child processes (each `agora master …` / `agora agent …` through the same bin, on distinct
+ * ports, with their own work dirs and log files), then whatever `LOCAL_EXTENSIONS` add.
+ *
+ *   check ports ─▶ start master ─▶ /master/health ─▶ start agents ─▶ all registered in
+ *   /master/state ─▶ extras ─▶ banner ─▶ wait for Ctrl-C/SIGTERM (exit 0) or a child's death
+ *   (report it with the tail of its log, exit 1) ─▶ stop everything by PID, newest first
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ok, type Result } from '@agora/protocol';
+import { formatHelp, type FlagTable } from '@agora/runtime';
+import { fail } from '../context.ts';
+import { loadDaemon } from '../daemons.ts';
+import { getText } from '../http.ts';
+import type { CliIO } from '../io.ts';
+import { agentUrl, fetchMasterState, type MasterState } from '../master-state.ts';
+import { LocalChild } from '../local/child.ts';
+import { LOCAL_EXTENSIONS, type ExtraComponent, type LocalContext, type LocalExtension } from '../local/components.ts';
+import { splitLocalArgs, type LocalOptions } from '../local/flags.ts';
+import { checkPortFree } from '../local/ports.ts';
+
+export interface LocalDeps {
+  loadTables(): Promise<Result<{ master: FlagTable; agent: FlagTable }, string>>;
+  /** How to run `agora <args>` as a child: the executable and the arguments before `<args>`. */
+  readonly agora: { readonly command: string; readonly args: readonly string[] };
+  readonly extensions: readonly LocalExtension[];
+  /** Poll interval while waiting for readiness (ms). */
+  readonly pollMs?: number;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/agora.js', import.meta.url));
+
+export function defaultLocalDeps(): LocalDeps {
+  return {
+    async loadTables() {
+      const [m, a] = await Promise.all([loadDaemon('master'), loadDaemon('agent')]);
+      if (!m.ok) return m;
+      if (!a.ok) return a;
+      return ok({ master: m.value.flags, agent: a.value.flags });
+    },
+    agora: { command: process.execPath, args: [BIN] },
+    extensions: LOCAL_EXTENSIONS,
+  };
+}
+
+const USAGE = `Usage: agora local [flags] [master and agent flags]
+
+Runs a master and N agents on this machine in the foreground (Ctrl-C stops them all).
+Any master or agent flag may be given; it is passed to the daemons that know it.
+
+Flags:
+  --agents N             Number of agents (default: 2)
+  --port PORT            Master port (default: 5050); agents use the following ports
+  --agent-port PORT      First agent port (default: --port + 1)
+  --work-dir DIR         Work and log directory (default: a new temporary one, removed on exit)
+  --keep                 Keep the temporary work directory on exit
+  --timeout DURATION     How long to wait for the cluster to be ready (default: 60s)
+  --stop-timeout DURATION  Grace period before SIGKILL when stopping (default: 10s)
+  --json                 Print one JSON object (URLs, PIDs, log files) instead of the banner
+  --ha                   Several masters with ZooKeeper (not available yet)
+  -h, --help             Show this help
+`;
+
+export function localHelp(tables: { master: FlagTable; agent: FlagTable } | undefined): string {
+  if (!tables) return USAGE;
+  const strip = (t: FlagTable, drop: string[]) => Object.fromEntries(Object.entries(t).filter(([k]) => !drop.includes(k.replace(/_/g, '-'))));
+  const m = formatHelp('Master flags:', strip(tables.master, ['port', 'work-dir'])).replace(/\n\nFlags:\n/, '\n').replace(/ {2}--help.*\n$/, '');
+  const a = formatHelp('Agent flags:', strip(tables.agent, ['port', 'work-dir', 'master', 'runtime-dir', 'advertise-ip'])).replace(/\n\nFlags:\n/, '\n').replace(/ {2}--help.*\n$/, '');
+  return `${USAGE}\n${m}\n${a}`;
+}
+
+interface Started {
+  name: string;
+  url: string;
+  child: LocalChild;
+}
+
+/** Stderr progress: rewritten in place on a terminal, one line per change elsewhere. */
+class Progress {
+  private open = false;
+  constructor(private readonly io: CliIO, private readonly quiet: boolean) {}
+  update(text: string): void {
+    if (this.quiet) return;
+    if (this.io.stderr.isTTY) {
+      this.io.stderr.write(`\r\x1b[2K${text}`);
+      this.open = true;
+    } else this.io.stderr.write(`${text}\n`);
+  }
+  done(text: string): void {
+    if (this.quiet) return;
+    if (this.io.stderr.isTTY) this.io.stderr.write(`\r\x1b[2K${text}\n`);
+    else this.io.stderr.write(`${text}\n`);
+    this.open = false;
+  }
+  line(text: string): void {
+    if (this.open) this.done('');
+    this.io.stderr.write(`${text}\n`);
+  }
+}
+
+export async function localCommand(io: CliIO, argv: readonly string[], deps: LocalDeps = defaultLocalDeps()): Promise<number> {
+  const tables = await deps.loadTables();
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(localHelp(tables.ok ? tables.value : undefined));
+    return 0;
+  }
+  if (!tables.ok) return fail(io, `local: ${tables.error}`);
+  const plan = splitLocalArgs(argv, tables.value.master, tables.value.agent);
+  if (!plan.ok) return fail(io, `local: ${plan.error}`);
+  const o = plan.value.options;
+  if (o.ha) return fail(io, 'local: --ha (several masters with ZooKeeper) is not available yet');
+
+  const ip = lastValue(plan.value.masterArgs, 'ip') ?? '127.0.0.1';
+  const host = ip === '0.0.0.0' ? '127.0.0.1' : ip;
+  const agentPorts = Array.from({ length: o.agents }, (_, i) => o.agentPort + i);
+  for (const port of [o.port, ...agentPorts]) {
+    const free = await checkPortFree(port, ip);
+    if (!free.ok) return fail(io, `local: ${free.error}; nothing was started (pick other ports with --port / --agent-port)`);
+  }
+
+  const temporary = o.workDir === undefined;
+  const workDir = resolve(o.workDir ?? mkdtempSync(join(tmpdir(), 'agora-local-')));
+  const logDir = join(workDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const masterUrl = `http://${host}:${o.port}`;
+  const ctx: LocalContext = { masterUrl, workDir, logDir, usedPorts: [o.port, ...agentPorts] };
+  const extras = deps.extensions.flatMap((e) => e.components?.(ctx) ?? []);
+  for (const c of extras) {
+    for (const port of c.ports) {
+      const free = await checkPortFree(port, ip);
+      if (!free.ok) return fail(io, `local: ${c.name}: ${free.error}; nothing was started`);
+    }
+  }
+
+  const cluster = new Cluster(io, deps, o, workDir, logDir);
+  const exitGuard = () => cluster.killNow();
+  process.on('exit', exitGuard);
+  try {
+    const code = await cluster.run(plan.value.masterArgs, plan.value.agentArgs, agentPorts, masterUrl, extras, ctx);
+    if (code === 0 && temporary && !o.keep) rmSync(workDir, { recursive: true, force: true });
+    else if (code !== 0 || o.keep || !temporary) io.stderr.write(`Work directory and logs kept in ${workDir}\n`);
+    return code;
+  } finally {
+    process.off('exit', exitGuard);
+  }
+}
+
+function lastValue(args: readonly string[], name: string): string | undefined {
+  let v: string | undefined;
+  for (const a of args) if (a.startsWith(`--${name}=`)) v = a.slice(name.length + 3);
+  return v;
+}
+
+class Cluster {
+  private readonly started: Started[] = [];
+  private readonly progress: Progress;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly io: CliIO,
+    private readonly deps: LocalDeps,
+    private readonly o: LocalOptions,
+    private readonly workDir: string,
+    private readonly logDir: string,
+  ) {
+    this.progress = new Progress(io, false);
+    this.pollMs = deps.pollMs ?? 200;
+  }
+
+  killNow(): void {
+    for (const s of this.started) s.child.killNow();
+  }
+
+  private spawn(name: string, url: string, argv: readonly string[]): Started {
+    // The children get their addresses from flags only, never from the caller's AGORA_MASTER.
+    const env: NodeJS.ProcessEnv = { ...process.env, AGORA_LOCAL: '1' };
+    delete env.AGORA_MASTER;
+    const child = new LocalChild(name, join(this.logDir, `${name}.log`), this.deps.agora.command, [...this.deps.agora.args, ...argv], env);
+    const s = { name, url, child };
+    this.started.push(s);
+    return s;
+  }
+
+  async run(masterArgs: string[], agentArgs: string[], agentPorts: number[], masterUrl: string, extras: readonly ExtraComponent[], ctx: LocalContext): Promise<number> {
+    const { io, o } = this;
+    const t0 = Date.now();
+    const secs = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+
+    this.progress.update(`Starting master on ${masterUrl} …`);
+    this.spawn('master', masterUrl, ['master', `--port=${o.port}`, `--work-dir=${join(this.workDir, 'master')}`, ...masterArgs]);
+    const healthy = await this.waitUntil(async () => {
+      const r = await getText(io.fetch, `${masterUrl}/master/health`, { timeoutMs: 2000 });
+      return r.ok && r.value.status === 200;
+    }, 'the master to answer /master/health');
+    if (healthy !== undefined) return this.abort(healthy);
+    this.progress.done(`Master ready at ${masterUrl} (${secs()})`);
+
+    const tables = await this.deps.loadTables();
+    const agentTable = tables.ok ? tables.value.agent : {};
+    const hasFlag = (name: string) => Object.keys(agentTable).some((k) => k.replace(/_/g, '-') === name);
+    for (let i = 0; i < o.agents; i++) {
+      const name = `agent-${i + 1}`;
+      const dir = join(this.workDir, name);
+      const args = ['agent', `--master=${masterUrl}`, `--port=${agentPorts[i]}`, `--work-dir=${dir}`];
+      if (hasFlag('runtime-dir')) args.push(`--runtime-dir=${join(dir, 'run')}`);
+      this.spawn(name, `http://${new URL(masterUrl).hostname}:${agentPorts[i]}`, [...args, ...agentArgs]);
+    }
+    if (o.agents > 0) {
+      let last = -1;
+      const registered = await this.waitUntil(async () => {
+        const s = await fetchMasterState(io.fetch, masterUrl);
+        const n = s.ok ? countOurAgents(s.value, agentPorts) : 0;
+        if (n !== last) this.progress.update(`Waiting for agents to register (${n}/${o.agents}) …`);
+        last = n;
+        return n >= o.agents;
+      }, `${o.agents} agent(s) to register`);
+      if (registered !== undefined) return this.abort(registered);
+      this.progress.done(`${o.agents} agent${o.agents === 1 ? '' : 's'} registered (${secs()})`);
+    }
+
+    for (const c of extras) {
+      this.progress.update(`Starting ${c.name} …`);
+      this.spawn(c.name, c.url, c.argv);
+      const ready = await this.waitUntil(async () => {
+        const s = await fetchMasterState(io.fetch, masterUrl);
+        return s.ok && c.ready(s.value);
+      }, `${c.name} to be ready`);
+      if (ready !== undefined) return this.abort(ready);
+      this.progress.done(`${c.name} ready at ${c.url} (${secs()})`);
+    }
+
+    const summary = this.summary(masterUrl, ctx);
+    writeFileSync(join(this.workDir, 'cluster.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    if (o.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    else io.stdout.write(this.banner(masterUrl, ctx));
+
+    const why = await this.waitForEnd();
+    if (why !== undefined) {
+      this.progress.line(why);
+      await this.stopAll();
+      return 1;
+    }
+    this.progress.line('Stopping the cluster …');
+    await this.stopAll();
+    this.progress.line('Stopped.');
+    return 0;
+  }
+
+  /**
+   * Polls `check` until it holds. Returns undefined when it did, or why not: a child died,
+   * the timeout passed, or the user interrupted.
+   */
+  private async waitUntil(check: () => Promise<boolean>, what: string): Promise<string | undefined> {
+    const deadline = Date.now() + this.o.timeoutMs;
+    for (;;) {
+      const dead = this.started.find((s) => !s.child.running);
+      if (dead) return await this.deathReport(dead);
+      if (this.io.interrupt.aborted) return 'Interrupted';
+      if (await check()) return undefined;
+      if (Date.now() > deadline) {
+        const logs = this.started.map((s) => `--- ${s.name} (${s.child.logFile}) ---\n${s.child.tail(10)}`).join('\n');
+        return `Timed out after ${this.o.timeoutMs / 1000}s waiting for ${what}.\n${logs}`;
+      }
+      await this.io.sleep(this.pollMs, this.io.interrupt);
+    }
+  }
+
+  private async deathReport(s: Started): Promise<string> {
+    const exit = await s.child.exited;
+    return `${s.name} (pid ${s.child.pid}) exited unexpectedly (${s.child.describeExit(exit)}). Last lines of ${s.child.logFile}:\n${indent(s.child.tail(20))}`;
+  }
+
+  private async abort(why: string): Promise<number> {
+    this.progress.line(why);
+    await this.stopAll();
+    return why === 'Interrupted' ? 130 : 1;
+  }
+
+  /** Resolves undefined on Ctrl-C/SIGTERM, or with a report when a child dies first. */
+  private async waitForEnd(): Promise<string | undefined> {
+    const interrupted = new Promise<undefined>((r) => {
+      if (this.io.interrupt.aborted) r(undefined);
+      this.io.interrupt.addEventListener('abort', () => r(undefined), { once: true });
+    });
+    const died = Promise.race(this.started.map((s) => s.child.exited.then(() => s)));
+    const first = await Promise.race([interrupted, died]);
+    return first === undefined ? undefined : this.deathReport(first);
+  }
+
+  /** Newest first (extras, agents, master); agents in parallel. */
+  private async stopAll(): Promise<void> {
+    const byStage = [
+      this.started.filter((s) => s.name !== 'master' && !s.name.startsWith('agent-')),
+      this.started.filter((s) => s.name.startsWith('agent-')),
+      this.started.filter((s) => s.name === 'master'),
+    ];
+    for (const group of byStage) await Promise.all(group.map((s) => s.child.stop(this.o.stopTimeoutMs)));
+  }
+
+  private summary(masterUrl: string, ctx: LocalContext) {
+    const entry = (s: Started) => ({ name: s.name, url: s.url, pid: s.child.pid, log: s.child.logFile });
+    return {
+      master: masterUrl,
+      agents: this.started.filter((s) => s.name.startsWith('agent-')).map(entry),
+      processes: this.started.map(entry),
+      work_dir: this.workDir,
+      log_dir: this.logDir,
+      extra: Object.fromEntries(this.deps.extensions.flatMap((e) => e.bannerLines?.(ctx) ?? [])),
+    };
+  }
+
+  private banner(masterUrl: string, ctx: LocalContext): string {
+    const agents = this.started.filter((s) => s.name.startsWith('agent-'));
+    const rows: [string, string][] = [
+      ['Master', masterUrl],
+      ...agents.map((a, i): [string, string] => [i === 0 ? 'Agents' : '', `${a.url}  (${a.name}, pid ${a.child.pid})`]),
+      ...this.started.filter((s) => s.name !== 'master' && !s.name.startsWith('agent-')).map((s): [string, string] => [s.name, s.url]),
+      ...this.deps.extensions.flatMap((e) => e.bannerLines?.(ctx) ?? []).map(([k, v]): [string, string] => [k, v]),
+      ['Work dir', this.workDir],
+      ['Logs', this.logDir],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    const lines = rows.map(([k, v]) => `  ${k.padStart(width)}${k ? ':' : ' '} ${v}`);
+    return [
+      '',
+      '==> Agora local cluster is running',
+      '',
+      ...lines,
+      '',
+      '  Try it:',
+      `    export AGORA_MASTER=${masterUrl}`,
+      '    agora execute --name hi -- echo hello',
+      '    agora tasks --all',
+      '',
+      '==> Press Ctrl-C to stop the cluster.',
+      '',
+    ].join('\n') + '\n';
+  }
+}
+
+export function countOurAgents(state: MasterState, ports: readonly number[]): number {
+  const want = new Set(ports);
+  return state.slaves.filter((a) => {
+    if (a.active === false) return false;
+    const url = agentUrl(a);
+    const port = url ? Number(new URL(url).port) : a.port;
+    return port !== undefined && want.has(port);
+  }).length;
+}
+
+const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
