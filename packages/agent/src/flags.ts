@@ -1,0 +1,42 @@
+/**
+ * The agent's flags, declared once (Mesos names; dashes or underscores). Durations are kept as
+ * the text the operator wrote (`5secs`) so that GET_FLAGS and `/flags` show them as Mesos does;
+ * `compileConfig` (config.ts) turns them into validated, typed values or an error naming the flag.
+ */
+import type { FlagTable } from '@agora/runtime';
+
+export const AGENT_FLAGS = {
+  master: {
+    type: 'string',
+    help: "The master to register with: 'host:port', 'http://host:port' or 'master@host:port'",
+    env: 'AGORA_MASTER',
+    placeholder: 'HOST:PORT',
+  },
+  port: { type: 'int', default: 5051, min: 0, max: 65535, help: 'Port to listen on (0 picks a free port)' },
+  ip: { type: 'string', default: '127.0.0.1', help: 'IP address to listen on' },
+  'advertise-ip': { type: 'string', help: 'IP address advertised to the master and executors (default: --ip, or a local address when --ip is 0.0.0.0)' },
+  hostname: { type: 'string', help: 'Hostname advertised to the master (default: the advertised IP when it is a loopback address, else the OS hostname)' },
+  'work-dir': { type: 'string', env: 'AGORA_AGENT_WORK_DIR', help: 'Directory for sandboxes (default: <tmp>/agora/agent-<port>)', placeholder: 'DIR' },
+  'runtime-dir': { type: 'string', help: "Directory for runtime state: the executor host's socket and log (default: <work-dir>/run)", placeholder: 'DIR' },
+  resources: { type: 'string', help: "Total resources, Mesos text ('cpus:4;mem:8192;ports:[31000-32000]') or JSON; each name given replaces the detected value" },
+  attributes: { type: 'string', help: "Attributes of this agent, e.g. 'rack:r1;os:debian;zone:2'" },
+  'default-role': { type: 'string', default: '*', help: 'Role that statically reserves resources given without a role (and the detected ones)' },
+  'launcher-dir': { type: 'string', help: "Directory holding the executors' entry points (default: packages/executors/bin)", placeholder: 'DIR' },
+  'command-executor': { type: 'string', default: 'host', choices: ['host', 'process'], help: 'Run command executors inside the shared executor host, or one process each (ADR 0003)' },
+  'executor-registration-timeout': { type: 'string', default: '1mins', help: 'How long an executor may take to subscribe before it is destroyed' },
+  'executor-shutdown-grace-period': { type: 'string', default: '5secs', help: 'Default time an executor gets to shut down before its container is destroyed' },
+  'executor-reregistration-timeout': { type: 'string', default: '2secs', help: 'Passed to checkpointing executors as MESOS_SUBSCRIPTION_BACKOFF_MAX' },
+  'recovery-timeout': { type: 'string', default: '15mins', help: 'Passed to checkpointing executors as MESOS_RECOVERY_TIMEOUT' },
+  'executor-heartbeat-interval': { type: 'string', default: '30mins', help: 'Interval of HEARTBEAT events on executor subscriptions' },
+  'gc-delay': { type: 'string', default: '1weeks', help: 'How long after an executor ends its sandbox is removed' },
+  'gc-disk-headroom': { type: 'number', default: 0.1, min: 0, max: 1, help: 'Fraction of disk kept free: sandboxes are removed sooner as usage passes 1 - headroom' },
+  'disk-watch-interval': { type: 'string', default: '1mins', help: 'How often disk usage is checked for garbage collection' },
+  'registration-backoff-factor': { type: 'string', default: '1secs', help: 'Registration retries wait a random time in [0, factor * 2^n], at most 1mins' },
+  'status-update-retry-min': { type: 'string', default: '10secs', help: 'First retry interval of an unacknowledged status update (doubles each retry)' },
+  'status-update-retry-max': { type: 'string', default: '10mins', help: 'Largest retry interval of an unacknowledged status update' },
+  'max-completed-executors-per-framework': { type: 'int', default: 150, min: 0, help: 'Completed executors kept per framework for /state' },
+  'switch-user': { type: 'bool', default: true, help: "Run executors as the task's or framework's user (when the agent runs as root)" },
+  'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level' },
+} as const satisfies FlagTable;
+
+export type AgentFlags = typeof AGENT_FLAGS;
