@@ -42,6 +42,13 @@ export function acceptsJson(accept: string | string[] | undefined): boolean {
   return list.some((t) => t === '' || t === '*/*' || t === 'application/*' || t === 'application/json');
 }
 
+/** A long-lived stream of serialised events (a RecordIO response in production, memory in tests). */
+export interface EventStream {
+  send(json: string): boolean;
+  end(): void;
+  readonly closed: boolean;
+}
+
 export interface StreamOptions {
   /** A subscriber that falls this far behind is disconnected rather than allowed to grow memory. */
   maxBufferedBytes?: number;
@@ -102,7 +109,7 @@ abstract class ResponseStream {
  * A RecordIO stream (`<length>\n<json>`), exactly one record per HTTP chunk: some clients parse
  * chunk by chunk, and Mesos itself writes this way.
  */
-export class RecordIOWriter extends ResponseStream {
+export class RecordIOWriter extends ResponseStream implements EventStream {
   constructor(reply: FastifyReply, headers: Record<string, string> = {}, opts: StreamOptions = {}) {
     super(reply, { 'content-type': 'application/json', ...headers }, opts);
   }

@@ -78,7 +78,7 @@ export function registerAgent(m: Master, channel: AgentChannel, msg: internal.Re
   }
   const id = m.nextAgentId();
   const agent = new AgentRecord(id, info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
-  agent.ip = peerHost(channel) ?? info.hostname;
+  agent.ip = msg.ip ?? peerHost(channel) ?? info.hostname;
   agent.channel = channel;
   m.agents.set(id, agent);
   m.allocator.addAgent(id, agentSpec(agent), new Map());
@@ -103,7 +103,7 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
   const wasUnreachable = m.unreachableAgents.has(id);
   m.unreachableAgents.delete(id);
   const agent = new AgentRecord(id, msg.agent_info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
-  agent.ip = peerHost(channel) ?? msg.agent_info.hostname;
+  agent.ip = msg.ip ?? peerHost(channel) ?? msg.agent_info.hostname;
   agent.reregisteredTime = m.nowSeconds();
   agent.channel = channel;
   m.agents.set(id, agent);
@@ -153,6 +153,7 @@ function reconnectKnown(m: Master, agent: AgentRecord, channel: AgentChannel, ms
   agent.capabilities = capabilitiesOf(msg.capabilities);
   agent.version = msg.version;
   agent.reregisteredTime = m.nowSeconds();
+  if (msg.ip) agent.ip = msg.ip;
   if (!agent.total.equals(total)) {
     agent.total = total;
     m.allocator.updateAgentTotal(agent.id, total);

@@ -6,10 +6,10 @@
  * subscriber that falls behind is disconnected by its writer's buffer limit.
  */
 import { encodeJson, type master } from '@agora/protocol';
-import { every, type Clock, type RecordIOWriter, type Timer } from '@agora/runtime';
+import { every, type Clock, type EventStream, type Timer } from '@agora/runtime';
 
 export class OperatorEvents {
-  private subscribers: RecordIOWriter[] = [];
+  private subscribers: EventStream[] = [];
   private heartbeat: Timer | undefined;
 
   constructor(
@@ -22,7 +22,7 @@ export class OperatorEvents {
     return this.subscribers.length;
   }
 
-  subscribe(stream: RecordIOWriter, subscribed: master.Event): void {
+  subscribe(stream: EventStream, subscribed: master.Event): void {
     this.subscribers.push(stream);
     while (this.subscribers.length > this.maxSubscribers) this.subscribers.shift()!.end();
     stream.send(encodeJson(subscribed));

@@ -3,7 +3,7 @@
  * executors and offers. Owned and mutated only by the Master.
  */
 import { frameworkRoles, hasCapability, type ExecutorInfo, type FrameworkInfo } from '@agora/protocol';
-import type { RecordIOWriter, Timer } from '@agora/runtime';
+import type { EventStream, Timer } from '@agora/runtime';
 import { BoundedList } from './bounded.ts';
 import type { TaskRecord } from './task.ts';
 
@@ -18,7 +18,7 @@ export class FrameworkRecord {
   suppressedRoles = new Set<string>();
   /** Subscribed on this master at least once (false for frameworks known only from agents after a failover). */
   recovered: boolean;
-  stream: RecordIOWriter | undefined;
+  stream: EventStream | undefined;
   streamId: string | undefined;
   registeredTime: number;
   reregisteredTime: number | undefined;

@@ -14,14 +14,14 @@
  *    after `failover_timeout` seconds without a re-subscription it is removed (tasks killed).
  */
 import { encodeJson, frameworkRoles, type scheduler } from '@agora/protocol';
-import { every, type RecordIOWriter } from '@agora/runtime';
+import { every, type EventStream } from '@agora/runtime';
 import type { FrameworkSpec } from '../allocation/port.ts';
 import type { Master } from '../master.ts';
 import type { FrameworkRecord } from '../registry/framework.ts';
 import { frameworkInfoProblem } from './validate-framework.ts';
 import { frameworkToV1 } from '../operator/views.ts';
 
-export type OpenStream = (headers: Record<string, string>, onClose: () => void) => RecordIOWriter;
+export type OpenStream = (headers: Record<string, string>, onClose: () => void) => EventStream;
 
 export function frameworkSpec(fw: FrameworkRecord): FrameworkSpec {
   return { info: fw.info, suppressedRoles: [...fw.suppressedRoles], active: fw.connected };
@@ -51,7 +51,7 @@ export function subscribe(m: Master, call: scheduler.Call, open: OpenStream): vo
 
   const streamId = m.uuid();
   // The stream closing means a disconnect only while it is still the framework's current stream.
-  const stream: RecordIOWriter = open({ 'Mesos-Stream-Id': streamId }, () => {
+  const stream: EventStream = open({ 'Mesos-Stream-Id': streamId }, () => {
     if (fw && fw.stream === stream) disconnect(m, fw);
   });
 
@@ -91,7 +91,7 @@ export function subscribe(m: Master, call: scheduler.Call, open: OpenStream): vo
   m.requestAllocation();
 }
 
-function attach(m: Master, fw: FrameworkRecord, stream: RecordIOWriter, streamId: string): void {
+function attach(m: Master, fw: FrameworkRecord, stream: EventStream, streamId: string): void {
   fw.stream = stream;
   fw.streamId = streamId;
   m.sendEvent(fw, {

@@ -55,6 +55,8 @@ export type AgentMessageType = Infer<typeof AgentMessageType>;
 
 export const RegisterAgent = message('AgentMessage.RegisterAgent', {
   agent_info: required(AgentInfo),
+  /** The IP address the agent serves on (its libprocess PID's address in Mesos); offers carry it. */
+  ip: optional(string),
   capabilities: repeated(AgentCapability),
   version: required(string),
   /** Dynamic reservations and volumes checkpointed on the agent (empty for a new agent). */
@@ -70,6 +72,7 @@ export const ReregisterAgent = message(
   'AgentMessage.ReregisterAgent',
   {
     agent_info: required(AgentInfo),
+    ip: optional(string),
     capabilities: repeated(AgentCapability),
     version: required(string),
     checkpointed_resources: repeated(Resource),
