@@ -69,7 +69,7 @@ export async function executeCommand(ctx: Context, opts: ExecuteOptions): Promis
   const offerTimeoutMs = opts.offerTimeout !== undefined ? parseDuration(opts.offerTimeout) : undefined;
   if (offerTimeoutMs && !offerTimeoutMs.ok) return fail(io, `--offer-timeout: ${offerTimeoutMs.error}`);
 
-  const name = opts.name ?? (opts.command[0]!.split('/').pop() || 'task');
+  const name = opts.name ?? (opts.command[0]!.trim().split(/\s+/)[0]!.split('/').pop() || 'task');
   const taskSpec: CommandTaskSpec & { resources: ResourceSpec } = {
     name,
     id: newTaskId(name),
