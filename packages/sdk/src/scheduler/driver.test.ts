@@ -138,6 +138,8 @@ test('offers → launch with first-fit matching; TEARDOWN ends the driver', asyn
   assert.equal((await master.nextCall('TEARDOWN')).streamId, sub.streamId);
   assert.deepEqual(await driver.done, { reason: 'teardown' });
   assert.equal(driver.state, 'stopped');
+  assert.equal(rec.disconnects, 0, 'the stream closing on TEARDOWN is not a disconnection');
+  assert.equal(master.subscriptions.length, 1, 'no re-subscription after TEARDOWN');
 });
 
 test('updates carrying a uuid are acknowledged automatically; master updates are not', async (t) => {

@@ -137,6 +137,8 @@ export class SchedulerDriver {
   private settle!: (r: StopReason) => void;
   private reject!: (e: unknown) => void;
   private finished = false;
+  /** Set while TEARDOWN is in flight: the master closing the stream then is not a disconnection. */
+  private tearingDown = false;
 
   /** Resolves when the driver stops (rejects if a scheduler callback threw). */
   readonly done: Promise<StopReason>;
@@ -214,6 +216,7 @@ export class SchedulerDriver {
 
   /** TEARDOWN: the master kills every task and removes the framework; then the driver stops. */
   async teardown(): Promise<CallResult> {
+    this.tearingDown = true;
     const r = await this.call(teardownCall());
     this.finish({ reason: 'teardown' });
     await this.loop;
@@ -331,7 +334,7 @@ export class SchedulerDriver {
       this.closeConnection(conn, undefined);
     }
     if (fatal !== undefined) return { kind: 'fatal', message: fatal };
-    if (this.finished) return { kind: 'stopped' };
+    if (this.finished || this.tearingDown) return { kind: 'stopped' };
     const why = conn.abortReason ?? lastError;
     if (!subscribed) return { kind: 'retry', message: why };
     this.stateValue = 'connecting';
