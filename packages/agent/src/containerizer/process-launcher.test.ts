@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@agora/runtime';
+import type { ContainerLaunch } from './containerizer.ts';
+import { CONTAINER_ENV } from './environment.ts';
+import { ProcessLauncher } from './process-launcher.ts';
+import { findContainerProcesses, listProcesses } from './process-tree.ts';
+
+function sandbox(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agora-pl-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const launchOf = (dir: string, id: string, command: string, shell = true, args?: string[]): ContainerLaunch => ({
+  containerId: id,
+  frameworkId: 'fw',
+  executorId: 'ex',
+  kind: 'custom',
+  executorInfo: { executor_id: { value: 'ex' }, command: { shell, value: command, ...(args ? { arguments: args } : {}) } },
+  directory: dir,
+  env: { [CONTAINER_ENV]: id, MESOS_DIRECTORY: dir, GREETING: 'hello' },
+});
+
+const launcher = () => new ProcessLauncher({ logger: silentLogger, entryPoint: () => undefined, baseEnv: { PATH: process.env.PATH } });
+
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+const survivors = (tag: string) => listProcesses().filter((p) => p.state !== 'Z' && cmdlineOf(p.pid).includes(tag));
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('runs the executor in its sandbox with its environment; output goes to stdout/stderr', async (t) => {
+  const dir = sandbox(t);
+  const l = launcher();
+  const r = await l.launch(launchOf(dir, 'c1', 'echo "$GREETING $(pwd)"; echo oops >&2; exit 3'));
+  assert.ok(r.ok);
+  const term = await l.wait('c1');
+  assert.equal(term.status, 3 << 8);
+  assert.match(term.message, /exited with status 3/);
+  assert.equal(readFileSync(join(dir, 'stdout'), 'utf8'), `hello ${dir}\n`);
+  assert.equal(readFileSync(join(dir, 'stderr'), 'utf8'), 'oops\n');
+  assert.deepEqual(l.containers(), []);
+});
+
+test('destroy kills the whole tree: children, a grandchild in a new session, re-parented strays', async (t) => {
+  const dir = sandbox(t);
+  const l = launcher();
+  t.after(() => l.close());
+  const tag = `99${process.pid % 1000}`;
+  const script = [
+    `sleep ${tag}1 &`,
+    `(setsid sleep ${tag}2 &)`,
+    `sh -c 'sleep ${tag}3 & (setsid sh -c "sleep ${tag}4 & wait" &) ; wait' &`,
+    `sleep ${tag}5`,
+  ].join('\n');
+  const r = await l.launch(launchOf(dir, 'c-tree', script));
+  assert.ok(r.ok);
+  await until(() => survivors(`sleep ${tag}`).length >= 5);
+  assert.ok(findContainerProcesses([], `${CONTAINER_ENV}=c-tree`).length >= 6);
+  await l.destroy('c-tree');
+  const term = await l.wait('c-tree');
+  assert.equal(term.status, 9, 'killed by SIGKILL');
+  await until(() => survivors(`sleep ${tag}`).length === 0, 2000);
+  assert.deepEqual(findContainerProcesses([], `${CONTAINER_ENV}=c-tree`), []);
+});
+
+test('an executor that exits leaves nothing behind: wait resolves after its strays are killed', async (t) => {
+  const dir = sandbox(t);
+  const l = launcher();
+  t.after(() => l.close());
+  const tag = `98${process.pid % 1000}`;
+  const r = await l.launch(launchOf(dir, 'c-exit', `(setsid sleep ${tag}1 &); sleep ${tag}2 & sleep 0.2; exit 0`));
+  assert.ok(r.ok);
+  const term = await l.wait('c-exit');
+  assert.equal(term.status, 0);
+  assert.deepEqual(survivors(`sleep ${tag}`), []);
+});
+
+test('launch failures are values: a missing executable, an unknown user, a duplicate container', async (t) => {
+  const dir = sandbox(t);
+  const l = launcher();
+  t.after(() => l.close());
+  const missing = await l.launch(launchOf(dir, 'c-missing', '/nonexistent/executor', false, ['executor']));
+  assert.ok(!missing.ok && /ENOENT/.test(missing.error));
+  const user = await l.launch({ ...launchOf(dir, 'c-user', 'true'), user: 'no-such-user-agora' });
+  assert.ok(!user.ok && /no such user/.test(user.error));
+  const nul = await l.launch({ ...launchOf(dir, 'c-nul', 'true'), env: { BAD: 'a\0b' } });
+  assert.ok(!nul.ok);
+  const a = await l.launch(launchOf(dir, 'c-dup', 'sleep 5'));
+  assert.ok(a.ok);
+  const b = await l.launch(launchOf(dir, 'c-dup', 'sleep 5'));
+  assert.ok(!b.ok && /already exists/.test(b.error));
+  const noEntry = await l.launch({ ...launchOf(dir, 'c-cmd', 'x'), kind: 'command' });
+  assert.ok(!noEntry.ok && /not installed/.test(noEntry.error));
+});
+
+test('shell=false runs value with arguments as the whole argv', async (t) => {
+  const dir = sandbox(t);
+  const l = launcher();
+  const r = await l.launch(launchOf(dir, 'c-argv', '/bin/sh', false, ['my-sh', '-c', 'echo "$0"']));
+  assert.ok(r.ok);
+  await l.wait('c-argv');
+  assert.equal(readFileSync(join(dir, 'stdout'), 'utf8'), 'my-sh\n');
+});
