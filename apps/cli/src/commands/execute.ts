@@ -139,6 +139,11 @@ export async function executeCommand(ctx: Context, opts: ExecuteOptions): Promis
       capabilities: [{ type: 'MULTI_ROLE' }, { type: 'TASK_KILLING_STATE' }],
     },
     scheduler,
+    onRetry: (reason, delayMs) => {
+      // Say why we are not subscribed yet, once per distinct reason.
+      if (reason !== run.lastRetryReason) say(`Not subscribed yet: ${reason} (retrying in ${(delayMs / 1000).toFixed(1)}s)`);
+      run.lastRetryReason = reason;
+    },
     ...opts.driverOptions,
   });
   run.driver = driver;
@@ -182,6 +187,7 @@ class ExecuteRun {
   final: TaskStatus | undefined;
   stopping = false;
   largest: string | undefined;
+  lastRetryReason: string | undefined;
   private lastState: TaskState | undefined;
   private logs: Promise<void> | undefined;
   private readonly logStop = new AbortController();

@@ -81,3 +81,22 @@ test('logs: a sandbox the agent no longer has is a clear error', async (t) => {
   assert.equal(await main(['logs', 'hi', '--master', master.url], io.io), 1);
   assert.match(io.err(), /has no sandbox for task hi\.5a1e9a3c-.* garbage-collected/);
 });
+
+test('logs: a task of a task group is read from tasks/<id>/ in its executor\'s sandbox', async (t) => {
+  const { master, agent } = await cluster(t);
+  const group = 'group-executor';
+  master.route('GET', '/master/state', (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+      JSON.stringify({
+        slaves: [{ id: AID, hostname: 'localhost', port: agent.port, pid: `slave(1)@127.0.0.1:${agent.port}` }],
+        frameworks: [{ id: FID, name: 'pods', tasks: [{ id: 'pod.web', framework_id: FID, executor_id: group, slave_id: AID, state: 'TASK_RUNNING' }] }],
+      }),
+    );
+  });
+  agent.state = { frameworks: [{ id: FID, executors: [{ id: group, directory: '/ex', tasks: [{ id: 'pod.web' }] }] }] };
+  agent.append('/ex/stdout', 'executor output\n');
+  agent.append('/ex/tasks/pod.web/stdout', 'task output\n');
+  const io = testIO();
+  assert.equal(await main(['logs', 'pod', '--master', master.url], io.io), 0, io.err());
+  assert.equal(io.out(), 'task output\n');
+});

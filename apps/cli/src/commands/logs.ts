@@ -6,7 +6,7 @@
 import { fail, type Context } from '../context.ts';
 import { resolveId } from '../ids.ts';
 import { agentUrl, allTasks, fetchMasterState } from '../master-state.ts';
-import { sandboxDirectory, streamFile, tailOffset } from '../sandbox.ts';
+import { readFileChunk, sandboxDirectory, streamFile, tailOffset } from '../sandbox.ts';
 
 export interface LogsOptions {
   follow?: boolean;
@@ -30,7 +30,14 @@ export async function logsCommand(ctx: Context, taskInput: string, opts: LogsOpt
   const sandbox = { agentUrl: url, frameworkId: ref.framework.id, executorId: ref.task.executor_id || ref.task.id, taskId: ref.task.id };
   const dir = await sandboxDirectory(io, sandbox);
   if (!dir.ok) return fail(io, dir.error.message);
-  const path = `${dir.value}/${opts.stderr ? 'stderr' : 'stdout'}`;
+  const file = opts.stderr ? 'stderr' : 'stdout';
+  // A task of a task group (or of a custom executor that nests it) writes into
+  // `<executor sandbox>/tasks/<task id>/`; a command task writes into its executor's sandbox.
+  let path = `${dir.value}/${file}`;
+  if (sandbox.executorId !== sandbox.taskId) {
+    const nested = `${dir.value}/tasks/${sandbox.taskId}/${file}`;
+    if ((await readFileChunk(io, url, nested, -1)).ok) path = nested;
+  }
   let from = 0;
   if (opts.tail !== undefined) {
     const t = await tailOffset(io, url, path, opts.tail);

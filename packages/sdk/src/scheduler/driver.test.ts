@@ -356,6 +356,7 @@ test('unreachable master: retried with backoff until stop()', async (t) => {
   const url = master.url;
   await master.close();
   let attempts = 0;
+  const retries: string[] = [];
   const counting: typeof fetch = async (input, init) => {
     attempts++;
     return fetch(input, init);
@@ -366,11 +367,14 @@ test('unreachable master: retried with backoff until stop()', async (t) => {
     scheduler: new Recorder(),
     fetch: counting,
     backoff: { initialMs: 5, maxMs: 10, random: () => 0 },
+    onRetry: (reason, delay) => retries.push(`${delay}: ${reason}`),
   });
   t.after(() => driver.stop());
   driver.start();
-  await waitFor(() => attempts >= 3, 'three attempts');
+  await waitFor(() => attempts >= 3 && retries.length >= 3, 'three attempts');
   assert.equal(driver.state, 'connecting');
+  assert.match(retries[0]!, /^3: cannot reach the master at .*ECONNREFUSED/);
+  assert.match(retries[1]!, /^5: /, 'backoff doubles up to its cap');
   await driver.stop();
   assert.deepEqual(await driver.done, { reason: 'stopped' });
 });

@@ -61,6 +61,11 @@ export interface SchedulerDriverOptions {
   callRetries?: number;
   /** 307 hops followed per request (default 5). */
   maxRedirects?: number;
+  /**
+   * Told why a (re)subscription attempt failed and when the next one is made — for logs and
+   * progress output; the driver retries on its own either way.
+   */
+  onRetry?: (reason: string, delayMs: number) => void;
 }
 
 export type DriverState = 'idle' | 'connecting' | 'subscribed' | 'stopped';
@@ -125,6 +130,7 @@ export class SchedulerDriver {
   private readonly requestTimeoutMs: number;
   private readonly callRetries: number;
   private readonly maxRedirects: number;
+  private readonly onRetry: ((reason: string, delayMs: number) => void) | undefined;
   private subscribeOptions: UpdateFrameworkOptions;
 
   private info: FrameworkInfo;
@@ -163,6 +169,7 @@ export class SchedulerDriver {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 75_000;
     this.callRetries = opts.callRetries ?? 3;
     this.maxRedirects = opts.maxRedirects ?? 5;
+    this.onRetry = opts.onRetry;
     this.subscribeOptions = { suppressedRoles: opts.suppressedRoles, offerConstraints: opts.offerConstraints };
     const { user, failover_timeout, checkpoint, ...rest } = opts.framework;
     this.info = { ...rest, user: user ?? defaultUser(), failover_timeout: failover_timeout ?? 0, checkpoint: checkpoint ?? false };
@@ -247,7 +254,9 @@ export class SchedulerDriver {
       }
       if (outcome.kind === 'lost') attempt = 0;
       this.stateValue = 'connecting';
-      if (!(await this.sleep(backoffDelay(attempt++, this.backoff)))) return;
+      const delay = backoffDelay(attempt++, this.backoff);
+      this.onRetry?.(outcome.message, delay);
+      if (!(await this.sleep(delay))) return;
     }
   }
 
