@@ -1,0 +1,289 @@
+/**
+ * The executor-host launcher (ADR 0003): command executors run as instances inside one
+ * long-lived host process, driven over `<runtime-dir>/executor-host.sock`.
+ *
+ * Contracts:
+ *  - The host is started on first use if nothing answers on the socket: detached (its own
+ *    session, so it survives the agent), output appended to `<runtime-dir>/executor-host.log`.
+ *    A host left by a previous agent is reused; its instances that this agent does not know are
+ *    destroyed (there is no agent recovery yet).
+ *  - Every task process the host reports (TASK_PROCESS) is recorded with its start time. If the
+ *    host dies, or an instance ends or is destroyed while its tasks still run, the agent kills
+ *    those processes' trees itself (process-tree.ts), so nothing outlives its container.
+ *  - When the connection drops, the launcher reconnects at once: if the host answers, LIST tells
+ *    which containers ended meanwhile; if not, the host is gone and all its containers ended.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { err, internal, ok, type Result } from '@agora/protocol';
+import type { Logger } from '@agora/runtime';
+import type { ContainerLaunch, ContainerTermination, Containerizer } from './containerizer.ts';
+import { CONTAINER_ENV } from './environment.ts';
+import { HostConnection } from './host-connection.ts';
+import type { EntryPoint } from './launcher-entries.ts';
+import { killContainerProcesses, readProc, startTimeOf } from './process-tree.ts';
+
+type HostMessage = internal.ExecutorHostMessage;
+
+export interface ExecutorHostLauncherOptions {
+  runtimeDir: string;
+  /** The host's entry point; undefined when it is not installed. */
+  entryPoint: EntryPoint | undefined;
+  logger: Logger;
+  /** How long to wait for a new host to answer (default 30 s). */
+  startTimeoutMs?: number;
+  /** How long a LAUNCH may take to be answered (default 30 s). */
+  launchTimeoutMs?: number;
+  /** How long DESTROY may take before the agent kills the tasks itself (default 5 s). */
+  destroyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface HostContainer {
+  id: string;
+  taskPids: Map<number, number | undefined>;
+  launched: ((r: Result<{ pid: number }, string>) => void) | undefined;
+  done: Promise<ContainerTermination>;
+  finish: (t: ContainerTermination) => void;
+  finished: boolean;
+  destroying: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class ExecutorHostLauncher implements Containerizer {
+  readonly socketPath: string;
+  readonly logPath: string;
+  private conn: HostConnection | undefined;
+  private connecting: Promise<Result<HostConnection, string>> | undefined;
+  private readonly live = new Map<string, HostContainer>();
+  private readonly finished = new Map<string, ContainerTermination>();
+  private hostPid: number | undefined;
+  private closing = false;
+
+  constructor(private readonly opts: ExecutorHostLauncherOptions) {
+    this.socketPath = join(opts.runtimeDir, internal.EXECUTOR_HOST_SOCKET);
+    this.logPath = join(opts.runtimeDir, 'executor-host.log');
+  }
+
+  containers(): string[] {
+    return [...this.live.keys()];
+  }
+
+  async launch(c: ContainerLaunch): Promise<Result<{ pid: number }, string>> {
+    if (this.live.has(c.containerId)) return err(`container ${c.containerId} already exists`);
+    const container = this.track(c.containerId);
+    const conn = await this.connection(true);
+    if (!conn.ok) {
+      this.end(container, { status: -1, message: `cannot reach the executor host: ${conn.error}` });
+      return err(`cannot start the executor host: ${conn.error}`);
+    }
+    const answer = new Promise<Result<{ pid: number }, string>>((resolve) => (container.launched = resolve));
+    const timeout = setTimeout(() => container.launched?.(err('the executor host did not answer LAUNCH in time')), this.opts.launchTimeoutMs ?? 30_000);
+    conn.value.send({ type: 'LAUNCH', launch: { container_id: c.containerId, env: c.env } });
+    const r = await answer;
+    clearTimeout(timeout);
+    container.launched = undefined;
+    if (!r.ok) {
+      if (!container.finished) {
+        // A LAUNCH that timed out may still start: make sure it does not.
+        this.conn?.send({ type: 'DESTROY', destroy: { container_id: c.containerId } });
+        this.end(container, { status: -1, message: r.error });
+      }
+      return r;
+    }
+    return r;
+  }
+
+  wait(containerId: string): Promise<ContainerTermination> {
+    const c = this.live.get(containerId);
+    if (c) return c.done;
+    return Promise.resolve(this.finished.get(containerId) ?? { status: -1, message: 'unknown container' });
+  }
+
+  async destroy(containerId: string): Promise<void> {
+    const c = this.live.get(containerId);
+    if (!c || c.finished) return;
+    c.destroying = true;
+    const sent = this.conn?.send({ type: 'DESTROY', destroy: { container_id: containerId } }) ?? false;
+    if (sent) {
+      const timedOut = await Promise.race([c.done.then(() => false), sleep(this.opts.destroyTimeoutMs ?? 5000).then(() => true)]);
+      if (!timedOut) return;
+      this.opts.logger.warn({ containerId }, 'the executor host did not destroy the container in time; killing its tasks');
+    }
+    await this.killTasks(c);
+    this.end(c, { status: 9, message: 'Executor destroyed' });
+  }
+
+  /** Destroys every container, then shuts the host down. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.containers().map((id) => this.destroy(id)));
+    const conn = this.conn;
+    if (conn && !conn.closed) {
+      conn.send({ type: 'SHUTDOWN_HOST' });
+      await Promise.race([new Promise<void>((r) => conn.onClose(() => r())), sleep(2000)]);
+      conn.close();
+    }
+    this.conn = undefined;
+  }
+
+  private track(id: string): HostContainer {
+    let finish!: (t: ContainerTermination) => void;
+    const done = new Promise<ContainerTermination>((r) => (finish = r));
+    const c: HostContainer = { id, taskPids: new Map(), launched: undefined, done, finish, finished: false, destroying: false };
+    this.live.set(id, c);
+    return c;
+  }
+
+  private end(c: HostContainer, t: ContainerTermination): void {
+    if (c.finished) return;
+    c.finished = true;
+    this.live.delete(c.id);
+    this.finished.set(c.id, t);
+    if (this.finished.size > 1024) this.finished.delete(this.finished.keys().next().value!);
+    c.launched?.(err(t.message));
+    c.finish(t);
+  }
+
+  /** Kills the recorded task processes (and their trees) that are still alive. */
+  private async killTasks(c: HostContainer): Promise<void> {
+    const roots = [...c.taskPids].map(([pid, starttime]) => ({ pid, starttime }));
+    const alive = roots.filter((r) => {
+      const p = readProc(r.pid);
+      return p !== undefined && p.state !== 'Z' && (r.starttime === undefined || p.starttime === r.starttime);
+    });
+    if (alive.length === 0) return;
+    const killed = await killContainerProcesses(alive, `${CONTAINER_ENV}=${c.id}`, this.hostPid !== undefined ? [this.hostPid] : []);
+    if (killed > 0) this.opts.logger.info({ containerId: c.id, killed }, 'killed task processes left by the executor');
+  }
+
+  private received(from: HostConnection, m: HostMessage): void {
+    if (from !== this.conn) return;
+    switch (m.type) {
+      case 'LAUNCHED': {
+        const c = this.live.get(m.launched!.container_id);
+        this.hostPid = m.launched!.pid;
+        c?.launched?.(ok({ pid: m.launched!.pid }));
+        return;
+      }
+      case 'LAUNCH_FAILED': {
+        const c = this.live.get(m.launch_failed!.container_id);
+        c?.launched?.(err(m.launch_failed!.message));
+        return;
+      }
+      case 'TASK_PROCESS': {
+        const c = this.live.get(m.task_process!.container_id);
+        if (c) c.taskPids.set(m.task_process!.pid, startTimeOf(m.task_process!.pid));
+        return;
+      }
+      case 'EXITED': {
+        const c = this.live.get(m.exited!.container_id);
+        if (!c) return;
+        const t = { status: m.exited!.status, message: m.exited!.message ?? 'Executor exited' };
+        void this.killTasks(c).then(() => this.end(c, t));
+        return;
+      }
+      case 'INSTANCES':
+        this.reconcile(m.instances?.instances ?? []);
+        return;
+      default:
+        this.opts.logger.warn({ type: m.type }, 'unexpected message from the executor host');
+    }
+  }
+
+  /** After (re)connecting: containers the host no longer runs have ended; ones we do not know are destroyed. */
+  private reconcile(instances: internal.HostInstance[]): void {
+    const running = new Set(instances.map((i) => i.container_id));
+    for (const i of instances) {
+      if (!this.live.has(i.container_id)) {
+        this.opts.logger.info({ containerId: i.container_id }, 'destroying an executor instance this agent does not know');
+        this.conn?.send({ type: 'DESTROY', destroy: { container_id: i.container_id } });
+      }
+    }
+    for (const c of [...this.live.values()]) {
+      if (!running.has(c.id) && c.launched === undefined) {
+        void this.killTasks(c).then(() => this.end(c, { status: -1, message: 'The executor host no longer runs this executor' }));
+      }
+    }
+  }
+
+  private connection(spawnIfMissing: boolean): Promise<Result<HostConnection, string>> {
+    if (this.conn && !this.conn.closed) return Promise.resolve(ok(this.conn));
+    this.connecting ??= this.connect(spawnIfMissing).finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async connect(spawnIfMissing: boolean): Promise<Result<HostConnection, string>> {
+    let attempt = await this.tryConnect();
+    if (!attempt.ok && spawnIfMissing && !this.closing) {
+      const started = this.spawnHost();
+      if (!started.ok) return started;
+      const deadline = Date.now() + (this.opts.startTimeoutMs ?? 30_000);
+      while (!attempt.ok && Date.now() < deadline && !started.value.exited()) {
+        await sleep(50);
+        attempt = await this.tryConnect();
+      }
+      if (!attempt.ok) {
+        const why = started.value.exited() ? 'it exited during startup' : 'it did not answer in time';
+        return err(`the executor host did not start (${why}); see ${this.logPath}`);
+      }
+    }
+    if (!attempt.ok) return attempt;
+    const conn = attempt.value;
+    this.conn = conn;
+    conn.onClose((reason) => this.lost(conn, reason));
+    conn.send({ type: 'LIST' });
+    return ok(conn);
+  }
+
+  private async tryConnect(): Promise<Result<HostConnection, string>> {
+    let conn: HostConnection | undefined;
+    const r = await HostConnection.connect(this.socketPath, (m) => conn && this.received(conn, m), this.opts.logger);
+    if (!(r instanceof HostConnection)) return err(r.error);
+    conn = r;
+    return ok(r);
+  }
+
+  private spawnHost(): Result<{ exited: () => boolean }, string> {
+    const entry = this.opts.entryPoint;
+    if (!entry) return err('the executor host (agora-executor-host) is not installed in the launcher directory');
+    let log: number | undefined;
+    try {
+      mkdirSync(this.opts.runtimeDir, { recursive: true });
+      log = openSync(this.logPath, 'a');
+      const child = spawn(entry.command, [...entry.args, `--socket=${this.socketPath}`], {
+        cwd: this.opts.runtimeDir,
+        env: { ...(this.opts.env ?? process.env), AGORA_EXECUTOR_HOST_SOCKET: this.socketPath },
+        detached: true,
+        stdio: ['ignore', log, log],
+      });
+      let exited = false;
+      child.once('exit', () => (exited = true));
+      child.once('error', () => (exited = true));
+      child.unref();
+      this.opts.logger.info({ pid: child.pid, socket: this.socketPath, log: this.logPath }, 'started the executor host');
+      return ok({ exited: () => exited });
+    } catch (e) {
+      return err(`cannot start the executor host: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      if (log !== undefined) closeSync(log);
+    }
+  }
+
+  private lost(conn: HostConnection, reason: string): void {
+    if (conn !== this.conn) return;
+    this.conn = undefined;
+    for (const c of this.live.values()) c.launched?.(err(`lost the executor host: ${reason}`));
+    if (this.closing || this.live.size === 0) return;
+    this.opts.logger.warn({ reason }, 'lost the connection to the executor host; checking whether it is still running');
+    void this.connection(false).then((r) => {
+      if (r.ok) return; // INSTANCES will tell which containers ended meanwhile
+      this.opts.logger.error({ containers: this.live.size }, 'the executor host is gone; its executors have ended');
+      for (const c of [...this.live.values()]) {
+        void this.killTasks(c).then(() => this.end(c, { status: 9, message: 'The executor host exited' }));
+      }
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Picks the launcher for each container: command executors go to the executor host when
+ * `--command-executor=host`; custom and default executors (and command executors with
+ * `--command-executor=process`) get their own process.
+ */
+import type { Result } from '@agora/protocol';
+import type { ContainerLaunch, ContainerTermination, Containerizer } from './containerizer.ts';
+
+export class RoutingContainerizer implements Containerizer {
+  private readonly owner = new Map<string, Containerizer>();
+
+  constructor(private readonly routes: { process: Containerizer; host?: Containerizer; commandExecutor: 'host' | 'process' }) {}
+
+  private pick(launch: ContainerLaunch): Containerizer {
+    return launch.kind === 'command' && this.routes.commandExecutor === 'host' && this.routes.host ? this.routes.host : this.routes.process;
+  }
+
+  async launch(launch: ContainerLaunch): Promise<Result<{ pid: number }, string>> {
+    const target = this.pick(launch);
+    this.owner.set(launch.containerId, target);
+    const r = await target.launch(launch);
+    if (!r.ok) this.owner.delete(launch.containerId);
+    return r;
+  }
+
+  async wait(containerId: string): Promise<ContainerTermination> {
+    const target = this.owner.get(containerId);
+    if (!target) return { status: -1, message: 'unknown container' };
+    const t = await target.wait(containerId);
+    this.owner.delete(containerId);
+    return t;
+  }
+
+  destroy(containerId: string): Promise<void> {
+    return this.owner.get(containerId)?.destroy(containerId) ?? Promise.resolve();
+  }
+
+  containers(): string[] {
+    return [...this.owner.keys()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.routes.process.close(), this.routes.host?.close()]);
+  }
+}
