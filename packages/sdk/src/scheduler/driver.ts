@@ -14,8 +14,8 @@
  */
 import { userInfo } from 'node:os';
 import {
-  decodeBase64, encodeJson, err, ok, readJsonRecords, scheduler, type ExecutorInfo, type FrameworkInfo, type KillPolicy,
-  type Offer, type OfferOperation, type OperationStatus, type ResourceRequest, type Result, type TaskInfo, type TaskStatus,
+  encodeJson, err, readJsonRecords, scheduler, type ExecutorInfo, type FrameworkInfo, type KillPolicy,
+  type Offer, type OfferOperation, type OperationStatus, type ResourceRequest, type TaskInfo, type TaskStatus,
 } from '@agora/protocol';
 import { systemClock, type Clock, type Timer } from '@agora/runtime';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
@@ -26,8 +26,12 @@ import {
   type UpdateFrameworkOptions,
 } from './calls.ts';
 import { describeFetchError, originOfLocation, StaticMasterDetector, type MasterDetector } from './detector.ts';
+import { deliverEvent } from './events.ts';
+import { postCall, type CallResult, type HttpCallOptions } from './http-call.ts';
 import type { IdLike } from './ids.ts';
 import type { Scheduler, SchedulerSubscribedInfo } from './scheduler.ts';
+
+export type { CallError, CallReply, CallResult } from './http-call.ts';
 
 export const SCHEDULER_PATH = '/api/v1/scheduler';
 
@@ -76,21 +80,6 @@ export type StopReason =
   /** An ERROR event, or a SUBSCRIBE refused with a non-retriable status. */
   | { readonly reason: 'error'; readonly message: string };
 
-export interface CallReply {
-  readonly status: number;
-  readonly body: string;
-}
-
-export interface CallError {
-  /** `not-subscribed`: no subscription to send on; `http`: an unexpected status; `network`: no answer. */
-  readonly kind: 'not-subscribed' | 'http' | 'network' | 'invalid';
-  readonly status?: number;
-  readonly body?: string;
-  readonly message: string;
-}
-
-export type CallResult = Result<CallReply, CallError>;
-
 interface Connection {
   readonly controller: AbortController;
   /** Base URL of the master the stream is attached to. */
@@ -127,7 +116,7 @@ export class SchedulerDriver {
   private readonly implicitAcks: boolean;
   private readonly heartbeatMisses: number;
   private readonly defaultHeartbeatMs: number;
-  private readonly requestTimeoutMs: number;
+  private readonly http: HttpCallOptions;
   private readonly callRetries: number;
   private readonly maxRedirects: number;
   private readonly onRetry: ((reason: string, delayMs: number) => void) | undefined;
@@ -166,7 +155,7 @@ export class SchedulerDriver {
     this.heartbeatMisses = opts.heartbeatMisses ?? 5;
     this.defaultHeartbeatMs = (opts.defaultHeartbeatSeconds ?? 15) * 1000;
     this.heartbeatMs = this.defaultHeartbeatMs;
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? 75_000;
+    this.http = { fetch: this.fetchFn, clock: this.clock, timeoutMs: opts.requestTimeoutMs ?? 75_000, maxRedirects: opts.maxRedirects ?? 5 };
     this.callRetries = opts.callRetries ?? 3;
     this.maxRedirects = opts.maxRedirects ?? 5;
     this.onRetry = opts.onRetry;
@@ -373,43 +362,8 @@ export class SchedulerDriver {
         await s.subscribed?.(this, info);
         return undefined;
       }
-      case 'OFFERS':
-        await s.offers(this, event.offers?.offers ?? []);
-        return undefined;
-      case 'INVERSE_OFFERS':
-        await s.inverseOffers?.(this, event.inverse_offers?.inverse_offers ?? []);
-        return undefined;
-      case 'RESCIND':
-        if (event.rescind) await s.rescind?.(event.rescind.offer_id);
-        return undefined;
-      case 'RESCIND_INVERSE_OFFER':
-        if (event.rescind_inverse_offer) await s.rescindInverseOffer?.(event.rescind_inverse_offer.inverse_offer_id);
-        return undefined;
-      case 'UPDATE': {
-        if (!event.update) return undefined;
-        const status = event.update.status;
-        await s.update(this, status);
-        if (this.implicitAcks) this.fireAndForget(acknowledgeCall(status));
-        return undefined;
-      }
-      case 'UPDATE_OPERATION_STATUS': {
-        if (!event.update_operation_status) return undefined;
-        const status = event.update_operation_status.status;
-        await s.operationStatus?.(this, status);
-        if (this.implicitAcks) this.fireAndForget(acknowledgeOperationCall(status));
-        return undefined;
-      }
-      case 'MESSAGE':
-        if (event.message) await s.message?.(event.message.agent_id, event.message.executor_id, decodeBase64(event.message.data) ?? new Uint8Array());
-        return undefined;
-      case 'FAILURE':
-        if (event.failure) await s.failure?.(event.failure.agent_id, event.failure.executor_id, event.failure.status);
-        return undefined;
-      case 'ERROR':
-        return event.error?.message ?? 'ERROR event without a message';
       default:
-        // HEARTBEAT only feeds the watchdog; UNKNOWN and types newer than us are ignored.
-        return undefined;
+        return deliverEvent(event, s, this, this.implicitAcks ? (body) => this.fireAndForget(body) : undefined);
     }
   }
 
@@ -471,7 +425,7 @@ export class SchedulerDriver {
       if (this.stateValue !== 'subscribed' || conn === undefined || fid === undefined) {
         return err({ kind: 'not-subscribed', message: `cannot send ${body.type}: not subscribed to a master` });
       }
-      const r = await this.post(conn, { framework_id: fid, ...body });
+      const r = await postCall(this.http, conn.base + SCHEDULER_PATH, conn.streamId, { framework_id: fid, ...body });
       if (!r.ok) return r;
       const { status, body: text } = r.value;
       if (status === expected) return r;
@@ -480,32 +434,6 @@ export class SchedulerDriver {
         continue;
       }
       return err({ kind: 'http', status, body: text, message: `${body.type} answered ${status}${text ? `: ${text}` : ''}` });
-    }
-  }
-
-  private async post(conn: Connection, call: scheduler.Call): Promise<Result<CallReply, CallError>> {
-    let url = conn.base + SCHEDULER_PATH;
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-    if (conn.streamId !== undefined) headers['Mesos-Stream-Id'] = conn.streamId;
-    const payload = encodeJson(call);
-    for (let hop = 0; ; hop++) {
-      const controller = new AbortController();
-      const timer = this.clock.setTimer(this.requestTimeoutMs, () => controller.abort());
-      try {
-        const res = await this.fetchFn(url, { method: 'POST', headers, body: payload, redirect: 'manual', signal: controller.signal });
-        const text = await res.text();
-        const location = res.headers.get('location');
-        if (res.status === 307 && location !== null && hop < this.maxRedirects) {
-          url = new URL(location, url).href;
-          continue;
-        }
-        return ok({ status: res.status, body: text.trim() });
-      } catch (e) {
-        const why = controller.signal.aborted ? `no answer within ${this.requestTimeoutMs / 1000}s` : describeFetchError(e);
-        return err({ kind: 'network', message: `${call.type} to ${url} failed: ${why}` });
-      } finally {
-        timer.cancel();
-      }
     }
   }
 
