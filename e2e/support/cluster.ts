@@ -1,0 +1,75 @@
+/**
+ * A real cluster for e2e tests: one `agora master` and N `agora agent` processes on free ports,
+ * each with its own work dir, started individually so a test can kill one of them.
+ */
+import { join } from 'node:path';
+import { freePorts, getJson, removeDir, startAgora, tempDir, waitFor, type Daemon } from './processes.ts';
+
+export interface ClusterOptions {
+  agents?: number;
+  masterFlags?: string[];
+  agentFlags?: string[] | ((index: number) => string[]);
+}
+
+export interface Cluster {
+  readonly dir: string;
+  readonly masterUrl: string;
+  readonly master: Daemon;
+  readonly agents: Daemon[];
+  readonly agentUrls: string[];
+  /** Agent IDs in the order of `agents` (after registration). */
+  agentIds(): Promise<string[]>;
+  state(): Promise<MasterState>;
+  stop(): Promise<void>;
+}
+
+export interface MasterState {
+  slaves: Array<{ id: string; hostname: string; port: number; pid: string; active: boolean }>;
+  frameworks: Array<{ id: string; name: string; tasks: Array<{ id: string; state: string; slave_id: string }> }>;
+  completed_frameworks: Array<{ id: string; completed_tasks: Array<{ id: string; state: string }> }>;
+  unreachable_slaves: number;
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const n = opts.agents ?? 2;
+  const dir = tempDir('cluster');
+  const [masterPort, ...agentPorts] = await freePorts(n + 1);
+  const masterUrl = `http://127.0.0.1:${masterPort}`;
+  const master = startAgora('master', ['master', `--port=${masterPort}`, `--work-dir=${join(dir, 'master')}`, '--log-level=info', ...(opts.masterFlags ?? [])], dir);
+  await waitFor('the master', async () => ((await fetch(`${masterUrl}/health`)).ok ? true : undefined), 30_000, 200);
+  const agents: Daemon[] = [];
+  for (let i = 0; i < n; i++) {
+    const extra = typeof opts.agentFlags === 'function' ? opts.agentFlags(i) : (opts.agentFlags ?? []);
+    agents.push(
+      startAgora(`agent-${i + 1}`, [
+        'agent',
+        `--master=127.0.0.1:${masterPort}`,
+        `--port=${agentPorts[i]}`,
+        `--work-dir=${join(dir, `agent-${i + 1}`)}`,
+        `--runtime-dir=${join(dir, `agent-${i + 1}`, 'run')}`,
+        '--log-level=info',
+        ...extra,
+      ], dir),
+    );
+  }
+  const state = () => getJson<MasterState>(`${masterUrl}/master/state`);
+  await waitFor(`${n} agents to register`, async () => ((await state()).slaves.filter((s) => s.active).length === n ? true : undefined), 60_000, 200);
+  const agentUrls = agentPorts.map((p) => `http://127.0.0.1:${p}`);
+  return {
+    dir,
+    masterUrl,
+    master,
+    agents,
+    agentUrls,
+    async agentIds() {
+      const s = await state();
+      return agentPorts.map((p) => s.slaves.find((a) => a.port === p)?.id ?? '');
+    },
+    state,
+    async stop() {
+      await Promise.all(agents.map((a) => a.stop()));
+      await master.stop();
+      removeDir(dir);
+    },
+  };
+}
