@@ -404,3 +404,17 @@ test('the factory form hands the driver to the executor', async () => {
     await agent.close();
   }
 });
+
+test('the fetch transport (an injected fetch) runs the same protocol', async () => {
+  await withHarness({ driver: { fetch: (url, init) => fetch(url, init) } }, async ({ agent, driver, executor }) => {
+    await eventually(() => driver.state === 'SUBSCRIBED' && executor.seen.length === 1, 'subscription');
+    agent.send('exec-1', { type: 'LAUNCH', launch: { task: task('t1') } });
+    await eventually(() => executor.launched.length === 1, 'launch');
+    const sent = driver.sendStatusUpdate({ task_id: { value: 't1' }, state: 'TASK_RUNNING' });
+    assert.ok(sent.ok);
+    await agent.waitForCall((c) => c.type === 'UPDATE');
+    agent.closeStream('exec-1');
+    await eventually(() => executor.seen.includes('shutdown'), 'shutdown');
+    assert.deepEqual(executor.seen.slice(-2), ['disconnected', 'shutdown']);
+  });
+});

@@ -25,6 +25,7 @@
  *  - After `stop()` no callback runs and no request is started.
  */
 import {
+  RecordIODecoder,
   decodeBase64,
   decodeJson,
   encodeBase64,
@@ -32,7 +33,6 @@ import {
   formatDecodeError,
   formatDurationMs,
   ok,
-  readRecords,
   validateExecutorCall,
   executor as api,
   type Result,
@@ -45,8 +45,7 @@ import { parseExecutorEnvironment, type Environment, type EnvironmentError, type
 import type { Executor } from './executor.ts';
 import { UnacknowledgedLedger } from './ledger.ts';
 import { buildStatus, type StatusUpdateInput } from './status-update.ts';
-import { keepAliveFetch } from './http-fetch.ts';
-import { ExecutorTransport, type FetchLike } from './transport.ts';
+import { fetchTransport, nodeHttpTransport, type EventStream, type ExecutorTransport, type FetchLike, type PendingSubscription } from './transport.ts';
 
 /** Mesos's DEFAULT_HEARTBEAT_CALL_INTERVAL. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30 * 60_000;
@@ -71,6 +70,7 @@ export interface ExecutorDriverOptions {
   /** The executor, or a factory that receives the driver (to send updates from its callbacks). */
   executor: Executor | ((driver: ExecutorDriver) => Executor);
   clock?: Clock;
+  /** Use this `fetch` instead of the built-in node:http transport (see transport.ts for why that is the default). */
   fetch?: FetchLike;
   /** Interval of HEARTBEAT calls; default 30 min (Mesos). */
   heartbeatIntervalMs?: number;
@@ -109,7 +109,9 @@ export class ExecutorDriver {
   private current: ExecutorDriverState = 'IDLE';
   /** Bumped on every (re)subscription attempt and disconnection: callbacks of older ones are ignored. */
   private generation = 0;
-  private abort: AbortController | undefined;
+  /** The SUBSCRIBE in flight, then the open event stream. */
+  private pending: PendingSubscription | undefined;
+  private stream: EventStream | undefined;
   private retryTimer: Timer | undefined;
   private recoveryTimer: Timer | undefined;
   private heartbeatTimer: Timer | undefined;
@@ -121,7 +123,9 @@ export class ExecutorDriver {
   private constructor(config: ExecutorConfig, opts: ExecutorDriverOptions) {
     this.config = config;
     this.clock = opts.clock ?? processClock;
-    this.transport = new ExecutorTransport(config.agentUrl, opts.fetch ?? keepAliveFetch, config.authenticationToken);
+    this.transport = opts.fetch
+      ? fetchTransport(config.agentUrl, opts.fetch, config.authenticationToken)
+      : nodeHttpTransport(config.agentUrl, config.authenticationToken);
     this.heartbeatMs = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.subscribeRetryMs = opts.subscribeRetryMs ?? DEFAULT_SUBSCRIBE_RETRY_MS;
     this.random = opts.random ?? Math.random;
@@ -165,8 +169,7 @@ export class ExecutorDriver {
     if (this.current === 'STOPPED') return;
     this.current = 'STOPPED';
     this.generation++;
-    this.abort?.abort();
-    this.abort = undefined;
+    this.closeConnection();
     for (const t of [this.retryTimer, this.recoveryTimer, this.heartbeatTimer, this.graceTimer]) t?.cancel();
     this.outbox.length = 0;
   }
@@ -203,17 +206,17 @@ export class ExecutorDriver {
 
   private async subscribe(): Promise<void> {
     const generation = ++this.generation;
-    const abort = new AbortController();
-    this.abort = abort;
     const payload = this.ledger.subscribePayload();
     const included = new Set((payload.unacknowledged_updates ?? []).map((u) => u.status.uuid));
-    const res = await this.transport.subscribe({ ...this.ids(), type: 'SUBSCRIBE', subscribe: payload }, abort.signal);
+    const pending = this.transport.subscribe({ ...this.ids(), type: 'SUBSCRIBE', subscribe: payload });
+    this.pending = pending;
+    const res = await pending.result;
     if (generation !== this.generation) {
-      if (res.ok) void res.value.cancel().catch(() => undefined);
+      if (res.ok) res.value.close();
       return;
     }
+    this.pending = undefined;
     if (!res.ok) {
-      this.abort = undefined;
       this.subscribeFailed(res.error.status, res.error.message);
       return;
     }
@@ -224,7 +227,16 @@ export class ExecutorDriver {
     for (const update of this.ledger.updates) {
       if (!included.has(update.status.uuid)) this.enqueue({ ...this.ids(), type: 'UPDATE', update });
     }
-    void this.read(generation, res.value);
+    this.stream = res.value;
+    this.read(generation, res.value);
+  }
+
+  /** Cancels the SUBSCRIBE in flight or closes the event stream. */
+  private closeConnection(): void {
+    this.pending?.cancel();
+    this.pending = undefined;
+    this.stream?.close();
+    this.stream = undefined;
   }
 
   private subscribeFailed(status: number | undefined, message: string): void {
@@ -253,28 +265,34 @@ export class ExecutorDriver {
     return Math.max(1, this.random() * this.config.subscriptionBackoffMaxMs);
   }
 
-  private async read(generation: number, body: ReadableStream<Uint8Array>): Promise<void> {
+  /** Feeds the stream's chunks through RecordIO framing into `dispatch`. */
+  private read(generation: number, stream: EventStream): void {
+    const framing = new RecordIODecoder();
     const text = new TextDecoder();
-    let reason = 'End-Of-File received from agent: the agent closed the event stream';
-    for await (const record of readRecords(body)) {
-      if (generation !== this.generation) return;
-      if (!record.ok) {
-        reason = `Failed to read the event stream: ${record.error}`;
-        break;
-      }
-      const event = decodeJson(api.Event, text.decode(record.value));
-      if (!event.ok) this.reportError(`Failed to de-serialize event: ${formatDecodeError(event.error)}`);
-      else this.dispatch(event.value);
-      if (generation !== this.generation) return;
-    }
-    this.connectionLost(generation, reason);
+    stream.start({
+      data: (chunk) => {
+        if (generation !== this.generation) return;
+        const pushed = framing.push(chunk);
+        for (const record of pushed.ok ? pushed.value : pushed.error.records) {
+          const event = decodeJson(api.Event, text.decode(record));
+          if (!event.ok) this.reportError(`Failed to de-serialize event: ${formatDecodeError(event.error)}`);
+          else this.dispatch(event.value);
+          if (generation !== this.generation) return;
+        }
+        if (!pushed.ok) this.connectionLost(generation, `Failed to read the event stream: ${pushed.error.message}`);
+      },
+      end: (reason) => {
+        const tail = framing.end();
+        const why = reason ?? (tail.ok ? 'End-Of-File received from agent: the agent closed the event stream' : `the event stream ended badly: ${tail.error.message}`);
+        this.connectionLost(generation, why);
+      },
+    });
   }
 
   private connectionLost(generation: number, reason: string): void {
     if (generation !== this.generation || this.current === 'STOPPED') return;
     this.generation++;
-    this.abort?.abort();
-    this.abort = undefined;
+    this.closeConnection();
     const wasSubscribed = this.current === 'SUBSCRIBED';
     this.log(`Disconnected from the agent: ${reason}`);
     if (wasSubscribed) this.invoke('disconnected', (e) => e.disconnected?.());
@@ -298,8 +316,7 @@ export class ExecutorDriver {
   private giveUp(reason: string): void {
     this.log(`${reason}; shutting down`);
     this.generation++;
-    this.abort?.abort();
-    this.abort = undefined;
+    this.closeConnection();
     this.retryTimer?.cancel();
     this.recoveryTimer?.cancel();
     this.current = 'DISCONNECTED';

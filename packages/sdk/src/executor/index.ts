@@ -21,7 +21,6 @@ export {
   type ExecutorConfig,
 } from './environment.ts';
 export { newStatusUuid, type StatusUpdateInput } from './status-update.ts';
-export { keepAliveFetch } from './http-fetch.ts';
 export { processClock } from './clock.ts';
-export type { FetchLike, SendFailure } from './transport.ts';
+export { fetchTransport, nodeHttpTransport, type ExecutorTransport, type EventStream, type FetchLike, type SendFailure, type StreamHandlers } from './transport.ts';
 export { FakeAgentExecutorApi, type FakeAgentOptions, type FakeSubscription } from './testing/fake-agent.ts';

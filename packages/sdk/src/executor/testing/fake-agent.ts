@@ -57,6 +57,7 @@ interface Waiter {
 }
 
 const textDecoder = new TextDecoder();
+let currentUserName: string | undefined;
 
 export class FakeAgentExecutorApi {
   readonly calls: api.Call[] = [];
@@ -236,7 +237,7 @@ export class FakeAgentExecutorApi {
 
   private subscribed(executorId: string, frameworkId: string): api.Subscribed {
     // By default the framework's user is whoever runs the test, so tasks need no user switch.
-    const fw = this.options.frameworkInfo ?? { user: userInfo().username, name: 'fake framework' };
+    const fw = this.options.frameworkInfo ?? { user: (currentUserName ??= userInfo().username), name: 'fake framework' };
     const frameworkInfo: FrameworkInfo = { failover_timeout: 0, checkpoint: false, ...fw, id: { value: frameworkId } };
     const executorInfo: ExecutorInfo = {
       executor_id: { value: executorId },
