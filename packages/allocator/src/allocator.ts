@@ -8,7 +8,7 @@
  * an agent, a framework or an allocation adjusts DRF shares and quota accounting in place.
  */
 import { err, ok, type InverseOfferStatusValue, type Result, type Unavailability } from '@agora/protocol';
-import { ResourceQuantities, Resources, roleProblem, UNRESERVED_ROLE } from '@agora/resources';
+import { ResourceLimits, ResourceQuantities, Resources, roleProblem, UNRESERVED_ROLE } from '@agora/resources';
 import { runCycle } from './cycle.ts';
 import { capabilityBits, FrameworkState, stripClass, type AgentState, type Client } from './model.ts';
 import { refuseMs, resolveOptions, type AllocatorOptions } from './options.ts';
@@ -53,12 +53,13 @@ export class Allocator {
     s.frameworks.set(frameworkId, fw);
     for (const role of fw.roles) s.ensureClient(fw, role);
     // Resources agents reported for this framework before it was added.
-    for (const agent of s.agents.values()) {
+    for (const agent of s.pendingAgents.get(frameworkId) ?? []) {
       const pending = agent.pending.get(frameworkId);
       if (pending === undefined) continue;
       agent.pending.delete(frameworkId);
       this.adopt(fw, agent, pending, false);
     }
+    s.pendingAgents.delete(frameworkId);
     for (const [agentId, r] of used) {
       const agent = s.agents.get(agentId);
       if (agent === undefined || this.holdsAny(fw, agent)) continue;
@@ -81,8 +82,7 @@ export class Allocator {
     for (const role of fw.roles) s.ensureClient(fw, role);
     for (const client of [...fw.clients.values()]) {
       const path = client.role.path;
-      client.minAlloc = fw.minAllocatable.get(path);
-      client.role.fwSetGen++;
+      s.refreshClient(client);
       const removed = oldRoles.has(path) && !fw.roles.has(path);
       const revived = oldSuppressed.has(path) && !wanted.has(path) && fw.roles.has(path);
       if (removed || revived) s.filters.removeClient(client);
@@ -200,6 +200,9 @@ export class Allocator {
       const fw = s.frameworks.get(frameworkId);
       if (fw === undefined) {
         agent.pending.set(frameworkId, (agent.pending.get(frameworkId) ?? Resources.EMPTY).plus(r));
+        let agents = s.pendingAgents.get(frameworkId);
+        if (agents === undefined) s.pendingAgents.set(frameworkId, (agents = new Set()));
+        agents.add(agent);
         continue;
       }
       const groups = r.allocations();
@@ -249,6 +252,7 @@ export class Allocator {
       s.removeAllocation(client, agent, r, false);
       s.tryRemoveClient(client);
     }
+    for (const frameworkId of agent.pending.keys()) s.pendingAgents.get(frameworkId)?.delete(agent);
     agent.pending.clear();
     s.setTotal(agent, Resources.EMPTY);
     s.filters.removeAgent(agent);
@@ -433,7 +437,13 @@ export class Allocator {
     if (role === UNRESERVED_ROLE) return err('role "*" cannot have quota');
     if (role.includes('/')) return err(`quota can only be set on top-level roles, not '${role}'`);
     const g = quota.guarantees ?? ResourceQuantities.EMPTY;
-    const l = quota.limits;
+    let l: ResourceLimits | undefined;
+    if (quota.limits instanceof ResourceQuantities) {
+      const converted = ResourceLimits.from(quota.limits.toRecord());
+      if (!converted.ok) return converted;
+      l = converted.value;
+    } else l = quota.limits;
+    if (l !== undefined && l.isEmpty()) l = undefined;
     if (l !== undefined) {
       for (let k = 0; k < g.names.length; k++) {
         const name = g.names[k]!;

@@ -15,10 +15,10 @@
  * is remembered (keyed by generation counters) and skipped in O(1) next time if nothing changed.
  */
 import { Flag, Resources } from '@agora/resources';
-import { Evaluator, SKIP } from './evaluate.ts';
-import type { AgentState, Client, OfferAcc } from './model.ts';
+import { Evaluator, QUOTA_EXEMPT, SKIP } from './evaluate.ts';
+import { EVAL_CLASSES, type AgentState, type Client, type OfferAcc } from './model.ts';
 import {
-  CODES, NUM_CODES, OFFER, R_EXHAUSTED, R_FILTERED, R_INACTIVE, R_RESERVED_OTHER, R_SUPPRESSED, R_UNAVAILABLE,
+  CODES, NUM_CODES, OFFER, R_EXHAUSTED, R_FILTERED, R_INACTIVE, R_QUOTA_LIMIT, R_RESERVED_OTHER, R_SUPPRESSED, R_UNAVAILABLE,
   reasonOf, type ReasonCode,
 } from './reasons.ts';
 import type { RoleState } from './role-tree.ts';
@@ -45,10 +45,15 @@ class Cycle {
   private expired = 0;
   /** Explain mode: clients that got a verdict on the agent being visited. */
   private seen = new Set<Client>();
+  /** Per evaluation class: the generation, pre-filter code and would-be offer (see `decide`). */
+  private verdictGen = 0;
+  private readonly vGen = new Int32Array(EVAL_CLASSES).fill(-1);
+  private readonly vCode = new Int32Array(EVAL_CLASSES);
+  private readonly vOffer: Resources[] = new Array<Resources>(EVAL_CLASSES).fill(Resources.EMPTY);
 
   constructor(private readonly s: AllocatorState, private readonly p: AllocateParams) {
     this.id = ++s.cycleSeq;
-    this.ev = new Evaluator(s);
+    this.ev = new Evaluator(s, p.explain === true);
     this.pairs = p.explain ? [] : undefined;
   }
 
@@ -125,16 +130,15 @@ class Cycle {
         if (role.guarantees.isEmpty() || !this.unmet(role)) continue;
         let base = this.base(agent, role);
         if (base.isEmpty()) continue;
-        const clients = role.sorter!.sort(this.p.rng);
-        for (let k = 0; k < clients.length; k++) {
-          if (!this.unmet(role)) break;
-          const client = s.clients[clients[k]!]!;
-          if (this.ev.evaluateGuarantee(client, agent, role, base) === SKIP) continue;
+        role.sorter!.visit(this.p.rng, (id) => {
+          if (!this.unmet(role)) return false;
+          const client = s.clients[id]!;
+          if (this.ev.evaluateGuarantee(client, agent, role, base) === SKIP) return true;
           this.offer(client, agent, role, this.ev.offer);
           this.quotaOffers++;
           base = this.base(agent, role);
-          if (base.isEmpty()) break;
-        }
+          return !base.isEmpty();
+        });
       }
     }
   }
@@ -179,30 +183,66 @@ class Cycle {
       }
       return;
     }
-    const clients = role.sorter!.sort(this.p.rng);
-    let onlyFiltered = clients.length > 0;
-    for (let k = 0; k < clients.length; k++) {
-      const client = s.clients[clients[k]!]!;
-      const code = this.ev.evaluate(client, agent, role, base);
+    const top = role.topLevel;
+    if (top.limits !== undefined && role.overrides === 0 && (base.flags & QUOTA_EXEMPT) === 0 && this.ev.saturated(top)) {
+      // Every active client would get QUOTA_LIMIT (see Evaluator.prefilter): count them in bulk.
+      role.bulk[R_QUOTA_LIMIT]!++;
+      if (explain) {
+        this.ev.detail.limitRole = top.path;
+        this.explainRole(agent, role, R_QUOTA_LIMIT);
+      }
+      return;
+    }
+    let onlyFiltered = true;
+    let visited = 0;
+    let emptied = false;
+    this.verdictGen++;
+    role.sorter!.visit(this.p.rng, (id) => {
+      const client = s.clients[id]!;
+      visited++;
+      const code = this.decide(client, agent, role, base);
       if (code === OFFER) {
         this.offer(client, agent, role, this.ev.offer);
         onlyFiltered = false;
         base = this.base(agent, role);
-        if (base.isEmpty()) return;
-        continue;
+        emptied = base.isEmpty();
+        this.verdictGen++;
+        return !emptied;
       }
       if (code !== R_FILTERED) onlyFiltered = false;
       this.note(client, agent, code);
-    }
-    if (onlyFiltered && role.topLevel.limits === undefined && !s.roles.headroomActive()) {
+      return true;
+    });
+    if (emptied) return;
+    if (onlyFiltered && visited > 0 && role.topLevel.limits === undefined && !s.roles.headroomActive()) {
       agent.skip ??= new Map();
       agent.skip.set(role, { availGen: agent.availGen, filterGen: agent.filterGen, fwSetGen: role.fwSetGen, policyGen: s.policyGen });
     }
   }
 
+  /**
+   * The stage-2 verdict for a client, reusing the pre-filter verdict of its evaluation class on
+   * this (agent, role) visit: per client only the offer-filter check remains. `verdictGen` is
+   * bumped whenever the inputs change (a new agent or role, or an offer was just made).
+   */
+  private decide(client: Client, agent: AgentState, role: RoleState, base: Resources): number {
+    const cls = client.evalClass;
+    if (cls < 0 || this.pairs !== undefined) return this.ev.evaluate(client, agent, role, base);
+    let code: number;
+    if (this.vGen[cls] === this.verdictGen) {
+      code = this.vCode[cls]!;
+    } else {
+      code = this.ev.prefilter(client, agent, role, base);
+      this.vGen[cls] = this.verdictGen;
+      this.vCode[cls] = code;
+      if (code === OFFER) this.vOffer[cls] = this.ev.offer;
+    }
+    return code === OFFER ? this.ev.filter(client, agent, this.vOffer[cls]!) : code;
+  }
+
   /** True when the last cycle found every active framework of `role` filtered here and nothing changed. */
   private skippable(agent: AgentState, role: RoleState): boolean {
-    if (agent.skip === undefined || agent.filters.size === 0) return false;
+    if (agent.skip === undefined || agent.filterCount === 0) return false;
     const e = agent.skip.get(role);
     if (e === undefined) return false;
     const s = this.s;

@@ -5,7 +5,7 @@
  * gates are bit tests, stripping and the min-allocatable test are memoised on the immutable
  * Resources object being checked, filters are an indexed lookup plus a memoised containment).
  */
-import { Flag, Resources, type Entry } from '@agora/resources';
+import { Flag, Resources, withScalar, type Entry } from '@agora/resources';
 import {
   CAP_GPU, CAP_MULTI_ROLE, CAP_REGION_AWARE, type AgentState, type Client, type FrameworkState,
 } from './model.ts';
@@ -17,6 +17,9 @@ import type { AllocatorState } from './state.ts';
 
 /** Stage 1 found nothing to do for this pair (not a reportable reason). */
 export const SKIP = -2;
+
+/** Resources that quota limits do not cap: with none of them, a saturated role gets nothing. */
+export const QUOTA_EXEMPT = Flag.RESERVED | Flag.REVOCABLE | Flag.SHARED;
 
 /** Per name index, the most that may be added (milli-units); undefined = no cap. */
 type Caps = (number | undefined)[];
@@ -37,7 +40,8 @@ export class Evaluator {
   private allocKey: Resources | null = null;
   private allocVal = false;
 
-  constructor(private readonly s: AllocatorState) {}
+  /** Fill `detail` completely (explain mode, whyNoOffer); the cycle's counters do not need it. */
+  constructor(private readonly s: AllocatorState, private readonly detailed = true) {}
 
   /** Capability gates that depend only on the framework, the agent and the role. */
   gate(fw: FrameworkState, agent: AgentState, role: RoleState): number {
@@ -104,15 +108,40 @@ export class Evaluator {
 
   // ───────────────────────── quota ─────────────────────────
 
+  /**
+   * True when the top-level role's limit leaves, for every master min-allocatable alternative,
+   * less of some name than the alternative needs — a name only scalars carry. Then no offer
+   * built from unreserved, non-revocable, non-shared resources can be allocatable to the role
+   * or its subroles (for clients using the master's min-allocatable). Cached per consumption change.
+   */
+  saturated(top: RoleState): boolean {
+    if (top.satGen === top.consGen) return top.saturated;
+    const l = top.limits;
+    const mins = this.s.options.minAllocatable;
+    let saturated = l !== undefined && mins.length > 0;
+    for (let a = 0; a < mins.length && saturated; a++) {
+      const q = mins[a]!;
+      let blocked = false;
+      for (let k = 0; k < q.names.length && !blocked; k++) {
+        const id = q.ids[k]!;
+        if (this.s.nonScalarNames.has(id) || !l!.has(q.names[k]!)) continue;
+        blocked = l!.getMilli(q.names[k]!) - this.s.roles.consumed(top, id) < q.milli[k]!;
+      }
+      saturated = blocked;
+    }
+    top.saturated = saturated;
+    top.satGen = top.consGen;
+    return saturated;
+  }
+
   /** What the role's (top-level) limit still allows, per name. */
   private limitCaps(top: RoleState, extra?: Resources): Caps {
     const caps: Caps = [];
     const l = top.limits!;
-    const names = this.s.names;
     for (let k = 0; k < l.names.length; k++) {
-      const i = names.indexOf(l.names[k]!);
+      const i = l.ids[k]!;
       let left = l.milli[k]! - this.s.roles.consumed(top, i);
-      if (extra !== undefined) for (const e of extra.entries) if (e.id.isScalar && names.indexOf(e.id.name) === i) left -= e.scalar;
+      if (extra !== undefined) for (const e of extra.entries) if (e.id.isScalar && e.id.nameId === i) left -= e.scalar;
       caps[i] = Math.max(0, left);
     }
     return caps;
@@ -145,7 +174,6 @@ export class Evaluator {
    * Names without a cap are kept, or dropped with `dropUncapped`. Indivisible disks go whole or not at all.
    */
   private capQuota(r: Resources, caps: Caps, dropUncapped = false): Resources {
-    const names = this.s.names;
     const used: number[] = [];
     const out: Entry[] = [];
     let changed = false;
@@ -154,7 +182,7 @@ export class Evaluator {
         out.push(e);
         continue;
       }
-      const i = names.indexOf(e.id.name);
+      const i = e.id.nameId;
       const cap = caps[i];
       if (cap === undefined) {
         if (dropUncapped) changed = true;
@@ -169,7 +197,7 @@ export class Evaluator {
       }
       changed = true;
       if (left <= 0 || e.id.unique || e.id.shared) continue;
-      out.push({ ...e, scalar: left });
+      out.push(withScalar(e, left));
       used[i] = (used[i] ?? 0) + left;
     }
     return changed ? Resources.trusted(out) : r;
@@ -183,6 +211,34 @@ export class Evaluator {
    * headroom other roles' unmet guarantees need.
    */
   evaluate(client: Client, agent: AgentState, role: RoleState, base: Resources): number {
+    const code = this.prefilter(client, agent, role, base);
+    if (code !== OFFER) return code;
+    return this.filter(client, agent, this.offer);
+  }
+
+  /** The offer-filter check of a stage-2 verdict (`offer` is what would be offered). */
+  filter(client: Client, agent: AgentState, offer: Resources): number {
+    if (agent.filterCount > 0 && this.s.filters.filters(client, agent, offer)) {
+      // The expiry is only looked up when a reason object will be built.
+      if (this.detailed) this.detail.until = this.s.filters.matching(client, agent, offer)!.expiresAt;
+      return R_FILTERED;
+    }
+    this.offer = offer;
+    return OFFER;
+  }
+
+  /**
+   * Every stage-2 check except offer filters. Its verdict depends on the client only through
+   * `client.evalClass` (capability bits, strip class, no min-allocatable override), which is
+   * what lets the cycle reuse it for all clients of the same class on one agent.
+   */
+  prefilter(client: Client, agent: AgentState, role: RoleState, base: Resources): number {
+    const top = role.topLevel;
+    // Role-level first: a role at its limit gets nothing from unreserved resources anywhere.
+    if (top.limits !== undefined && client.minAlloc === undefined && (base.flags & QUOTA_EXEMPT) === 0 && this.saturated(top)) {
+      this.detail.limitRole = top.path;
+      return R_QUOTA_LIMIT;
+    }
     const fw = client.framework;
     const gate = this.gate(fw, agent, role);
     if (gate !== OFFER) return gate;
@@ -196,7 +252,6 @@ export class Evaluator {
       return R_BELOW_MIN;
     }
     let toOffer = stripped;
-    const top = role.topLevel;
     const limited = top.limits !== undefined;
     const headroom = this.s.roles.headroomActive();
     if (limited || headroom) {
@@ -209,13 +264,6 @@ export class Evaluator {
           return R_QUOTA_LIMIT;
         }
         return R_QUOTA_HEADROOM;
-      }
-    }
-    if (agent.filters.size > 0) {
-      const f = this.s.filters.matching(client, agent, toOffer);
-      if (f !== undefined) {
-        this.detail.until = f.expiresAt;
-        return R_FILTERED;
       }
     }
     this.offer = toOffer;
@@ -232,11 +280,10 @@ export class Evaluator {
     if (this.gate(fw, agent, role) !== OFFER) return SKIP;
     const stripped = this.strip(base, fw.strip);
     if (!this.allocatable(stripped, client)) return SKIP;
-    const names = this.s.names;
     const unmet: Caps = [];
     const g = role.guarantees;
     for (let k = 0; k < g.names.length; k++) {
-      const i = names.indexOf(g.names[k]!);
+      const i = g.ids[k]!;
       unmet[i] = Math.max(0, g.milli[k]! - this.s.roles.consumed(role, i));
     }
     const quotaRes = stripped.filter(isQuotaScalar);
@@ -248,7 +295,7 @@ export class Evaluator {
     if (this.s.roles.headroomActive() && !additional.isEmpty()) additional = this.capQuota(additional, this.headroomCaps());
     const toOffer = guaranteed.plus(rest).plus(additional);
     if (!this.allocatable(toOffer, client)) return SKIP;
-    if (agent.filters.size > 0 && this.s.filters.matching(client, agent, toOffer) !== undefined) return SKIP;
+    if (agent.filterCount > 0 && this.s.filters.filters(client, agent, toOffer)) return SKIP;
     this.offer = toOffer;
     return OFFER;
   }

@@ -3,7 +3,7 @@
  * one (framework, role) until an expiry. A later offer is filtered when the refused resources
  * contain it, so offering *more* breaks through.
  *
- * Indexes: per agent (`agent.filters`, client id → filter chain) for the cycle's lookup, per
+ * Indexes: per agent (`agent.filterHeads` / `agent.refusedBy`, by client id) for the cycle's lookup, per
  * client (an intrusive doubly linked list) for REVIVE/deactivation/removal, and an expiry heap
  * so expiring costs O(expired · log n) rather than a scan.
  *
@@ -61,9 +61,10 @@ export class FilterStore {
       agent.lastRefused = set;
     }
     const f = new OfferFilter(client, agent, set, expiresAt);
-    const head = agent.filters.get(client.id);
+    const head = agent.filterHeads[client.id];
     if (head !== undefined) f.nextSame = head;
-    agent.filters.set(client.id, f);
+    this.setHead(agent, client.id, f);
+    agent.filterCount++;
     f.nextOfClient = client.filterHead;
     if (client.filterHead !== null) client.filterHead.prevOfClient = f;
     client.filterHead = f;
@@ -71,6 +72,16 @@ export class FilterStore {
     agent.filterGen++;
     this.heap.push(f);
     return f;
+  }
+
+  private setHead(agent: AgentState, id: number, head: OfferFilter | null): void {
+    if (head === null) {
+      agent.filterHeads[id] = undefined;
+      agent.refusedBy[id] = undefined;
+    } else {
+      agent.filterHeads[id] = head;
+      agent.refusedBy[id] = head.nextSame === null ? head.refused : null;
+    }
   }
 
   remove(f: OfferFilter): void {
@@ -84,8 +95,9 @@ export class FilterStore {
   }
 
   removeAgent(agent: AgentState): void {
-    for (const head of [...agent.filters.values()]) {
-      for (let f: OfferFilter | null = head; f !== null; ) {
+    const heads = agent.filterHeads;
+    for (let id = 0; id < heads.length; id++) {
+      for (let f = heads[id] ?? null; f !== null; ) {
         const next: OfferFilter | null = f.nextSame;
         this.remove(f);
         f = next;
@@ -103,18 +115,19 @@ export class FilterStore {
   /** Unlinks a filter (already out of the heap) from the agent chain and the client list. */
   private unlink(f: OfferFilter): void {
     const { agent, client } = f;
-    const head = agent.filters.get(client.id);
+    const head = agent.filterHeads[client.id] ?? null;
     if (head === f) {
-      if (f.nextSame === null) agent.filters.delete(client.id);
-      else agent.filters.set(client.id, f.nextSame);
+      this.setHead(agent, client.id, f.nextSame);
     } else {
-      for (let p = head ?? null; p !== null; p = p.nextSame) {
+      for (let p = head; p !== null; p = p.nextSame) {
         if (p.nextSame === f) {
           p.nextSame = f.nextSame;
           break;
         }
       }
+      this.setHead(agent, client.id, head);
     }
+    agent.filterCount--;
     if (f.prevOfClient !== null) f.prevOfClient.nextOfClient = f.nextOfClient;
     else client.filterHead = f.nextOfClient;
     if (f.nextOfClient !== null) f.nextOfClient.prevOfClient = f.prevOfClient;
@@ -123,9 +136,17 @@ export class FilterStore {
     agent.filterGen++;
   }
 
+  /** Does a filter of `client` on `agent` refuse all of `offer`? (The hot path: one load, one compare.) */
+  filters(client: Client, agent: AgentState, offer: Resources): boolean {
+    const set = agent.refusedBy[client.id];
+    if (set === undefined) return false;
+    if (set !== null) return set.covers(offer);
+    return this.matching(client, agent, offer) !== undefined;
+  }
+
   /** The first filter of `client` on `agent` whose refused resources contain `offer`. */
   matching(client: Client, agent: AgentState, offer: Resources): OfferFilter | undefined {
-    for (let f = agent.filters.get(client.id) ?? null; f !== null; f = f.nextSame) {
+    for (let f = agent.filterHeads[client.id] ?? null; f !== null; f = f.nextSame) {
       if (f.refused.covers(offer)) return f;
     }
     return undefined;

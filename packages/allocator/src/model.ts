@@ -38,6 +38,21 @@ export function stripClass(caps: number): number {
   return ((caps & CAP_REVOCABLE) ? 0 : 1) | ((caps & CAP_SHARED) ? 0 : 2) | ((caps & CAP_REFINEMENT) ? 0 : 4);
 }
 
+/** Number of evaluation classes (see `evalClass`). */
+export const EVAL_CLASSES = 64;
+
+/**
+ * Clients of one role with the same evaluation class get the same pre-filter verdict on an
+ * agent: it is made of the capability bits the gates read and the strip class. A per-role
+ * min-allocatable override makes the client its own class (-1).
+ */
+export function evalClass(fw: FrameworkState, client: Client): number {
+  if (client.minAlloc !== undefined) return -1;
+  const caps = fw.caps;
+  const gates = ((caps & CAP_GPU) ? 1 : 0) | ((caps & CAP_REGION_AWARE) ? 2 : 0) | ((caps & CAP_MULTI_ROLE) ? 4 : 0);
+  return gates | (fw.strip << 3);
+}
+
 /** A cached "every active framework of this role is filtered on this agent" verdict. */
 export interface SkipEntry {
   availGen: number;
@@ -78,8 +93,15 @@ export class AgentState {
   /** Bumped whenever `available` changes / filters on this agent change (cache validation). */
   availGen = 0;
   filterGen = 0;
-  /** Offer filters on this agent by client id (a chain when one client holds several). */
-  readonly filters = new Map<number, OfferFilter>();
+  /**
+   * Offer filters on this agent, indexed by client id: the head of the client's chain here,
+   * and the hot-path view — the client's single refused set, `null` when it has several
+   * filters here (walk the chain), undefined when none. Plain arrays: dense when many clients
+   * filter the agent (one load per check), V8 keeps them sparse otherwise.
+   */
+  readonly filterHeads: (OfferFilter | undefined)[] = [];
+  readonly refusedBy: (RefusedSet | null | undefined)[] = [];
+  filterCount = 0;
   /** The most recent refused set, reused when the next decline refuses the same resources. */
   lastRefused: RefusedSet | undefined;
   /** This agent's free unreserved non-revocable scalars (its share of the quota headroom). */
@@ -115,6 +137,8 @@ export class Client {
   filterCount = 0;
   /** Per-role min-allocatable override, or undefined for the master's. */
   minAlloc: readonly ResourceQuantities[] | undefined;
+  /** See `evalClass`; refreshed whenever the framework's spec changes. */
+  evalClass = -1;
   /** Per-cycle outcome counters (indexed by reason code) and offers made. */
   readonly counts = new Int32Array(NUM_CODES);
   offers = 0;

@@ -4,35 +4,48 @@
  * an allocation is a few array writes. Amounts are milli-units (integers), as in
  * @agora/resources, so sums and differences are exact.
  */
-import { ResourceQuantities } from '@agora/resources';
+import { resourceNameId, resourceNames, ResourceQuantities } from '@agora/resources';
 
-/** Resource name → dense index. Grows when a new resource name appears; never shrinks. */
+/**
+ * Resource name → dense index: the process-wide ids of @agora/resources, so entries
+ * (`entry.id.nameId`) and quantities (`q.ids`) map to vector slots without hashing.
+ */
 export class NameIndex {
-  private readonly map = new Map<string, number>();
-  readonly names: string[] = [];
-
   indexOf(name: string): number {
-    let i = this.map.get(name);
-    if (i === undefined) {
-      i = this.names.length;
-      this.map.set(name, i);
-      this.names.push(name);
-    }
-    return i;
+    return resourceNameId(name);
+  }
+
+  get names(): readonly string[] {
+    return resourceNames();
   }
 
   get size(): number {
-    return this.names.length;
+    return resourceNames().length;
+  }
+
+  private lastQ: ResourceQuantities | undefined;
+  private lastVec: QVec = [];
+
+  /**
+   * The dense vector of `q` (read-only for callers). Memoised for the last value: an offer's
+   * quantities go to the role sorter and then to the framework sorter, converted once.
+   */
+  vec(q: ResourceQuantities): QVec {
+    if (q !== this.lastQ) {
+      this.lastVec = vecOf(q, this);
+      this.lastQ = q;
+    }
+    return this.lastVec;
   }
 }
 
 /** A dense vector of milli-units; indexes past the end read as 0. */
 export type QVec = number[];
 
-export function addInto(v: QVec, q: ResourceQuantities, names: NameIndex, sign: 1 | -1 = 1): void {
-  const ns = q.names;
-  for (let k = 0; k < ns.length; k++) {
-    const i = names.indexOf(ns[k]!);
+export function addInto(v: QVec, q: ResourceQuantities, _names: NameIndex, sign: 1 | -1 = 1): void {
+  const ids = q.ids;
+  for (let k = 0; k < ids.length; k++) {
+    const i = ids[k]!;
     while (v.length <= i) v.push(0);
     v[i] = v[i]! + sign * q.milli[k]!;
   }

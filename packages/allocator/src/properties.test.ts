@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isStrictSubrole, Resources } from '@agora/resources';
+import { isStrictSubrole, ResourceLimits, Resources } from '@agora/resources';
 import { Allocator } from './allocator.ts';
 import { fromSnapshot } from './functional.ts';
 import { seededRng } from './rng.ts';
@@ -204,7 +204,7 @@ test('property: random clusters and event sequences keep the allocator\'s invari
         }
         case 'quota': {
           const guarantees = o.g === undefined ? undefined : Q(`cpus:${o.g}`);
-          const lim = o.l === undefined ? undefined : Q(`cpus:${Math.max(o.l, o.g ?? 0)}`);
+          const lim = o.l === undefined ? undefined : must(ResourceLimits.parse(`cpus:${Math.max(o.l, o.g ?? 0)}`));
           must(a.updateQuota(o.role, { ...(guarantees ? { guarantees } : {}), ...(lim ? { limits: lim } : {}) }));
           if (lim !== undefined) limits.set(o.role, lim.toRecord());
           else limits.delete(o.role);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ResourceLimits, Resources } from '@agora/resources';
 import { Allocator } from './allocator.ts';
 import { seededRng } from './rng.ts';
 import { must, offeredTo, Q, R } from './testing/harness.ts';
@@ -81,4 +82,23 @@ test('updateQuota rejects nested roles and guarantees above limits', () => {
   must(a.updateQuota('a', { guarantees: Q('cpus:1'), limits: Q('cpus:1') }));
   must(a.updateQuota('a', {}));
   assert.equal(a.inspect().roles.length, 0, 'clearing quota drops the empty role');
+});
+
+test('a role at its limit still gets its reservations and, if capable, revocable resources', () => {
+  const a = new Allocator();
+  must(a.addAgent('plain', {}, R('cpus:4;mem:1024')));
+  must(a.addAgent('reserved', {}, R('cpus:4;mem:1024;cpus(capped):1;mem(capped):64')));
+  must(a.addAgent('revocable', {}, R('cpus:4;mem:1024').plus(must(Resources.fromProto([{ name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, revocable: {} }])))));
+  must(a.updateQuota('capped', { limits: must(ResourceLimits.parse('cpus:0;mem:0')) }));
+  must(a.addFramework('f', { roles: ['capped'], capabilities: ['REVOCABLE_RESOURCES'] }));
+  const r = a.allocate({ now: 0, rng, explain: true });
+  const byAgent = new Map(r.offers.map((o) => [o.agentId, o.resources.unallocate()]));
+  assert.ok(byAgent.get('reserved')!.equals(R('cpus(capped):1;mem(capped):64')));
+  assert.equal(byAgent.get('revocable')!.revocable().scalar('cpus'), 2);
+  assert.equal(byAgent.get('revocable')!.unreserved().nonRevocable().size, 0);
+  assert.equal(byAgent.has('plain'), false);
+  assert.deepEqual(r.explain!.find((p) => p.agentId === 'plain')!.reason, { code: 'QUOTA_LIMIT', role: 'capped' });
+  assert.deepEqual(must(a.whyNoOffer('f', 'plain', 1))[0], {
+    role: 'capped', offerable: false, holding: Resources.EMPTY, reason: { code: 'QUOTA_LIMIT', role: 'capped' },
+  });
 });

@@ -16,6 +16,12 @@ export type ReasonCode =
   | 'AGENT_UNAVAILABLE';
 
 /**
+ * When several reasons apply, the first in this order is reported: framework-level (INACTIVE,
+ * SUPPRESSED), agent-level (AGENT_UNAVAILABLE, AGENT_EXHAUSTED, RESERVED_FOR_OTHER_ROLE), a role at
+ * its quota limit (QUOTA_LIMIT, when the limit leaves too little for any min-allocatable
+ * alternative), then the per-pair checks in the order the evaluator runs them: capability gates,
+ * min-allocatable, quota caps, offer filters.
+ *
  * - INACTIVE: the framework is deactivated (disconnected).
  * - SUPPRESSED: the framework suppressed offers for this role.
  * - FILTERED: an offer filter from a decline holds at least what would be offered, `until` then.

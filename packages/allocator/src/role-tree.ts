@@ -9,7 +9,7 @@
  * cluster's required quota headroom, Σ over roles with guarantees of max(0, guarantee − consumed),
  * updated whenever a guaranteed role's consumption changes.
  */
-import { ResourceQuantities, type Resources } from '@agora/resources';
+import { ResourceQuantities, type ResourceLimits, type Resources } from '@agora/resources';
 import type { Client } from './model.ts';
 import { vecOf, type NameIndex, type QVec } from './names.ts';
 import { NUM_CODES } from './reasons.ts';
@@ -21,7 +21,7 @@ export class RoleState {
   readonly topLevel: RoleState;
   weight = 1;
   guarantees: ResourceQuantities = ResourceQuantities.EMPTY;
-  limits: ResourceQuantities | undefined;
+  limits: ResourceLimits | undefined;
   /** Framework clients tracked under this role. */
   readonly clients = new Set<Client>();
   /** This role's framework sorter (exists while it has clients). */
@@ -33,6 +33,13 @@ export class RoleState {
   contribution: QVec = [];
   /** Bumped when the set of active clients or their allocation policy changes. */
   fwSetGen = 0;
+  /** Clients with their own min-allocatable override (they are evaluated one by one). */
+  overrides = 0;
+  /** Bumped whenever this role's subtree consumption or quota changes (cache key). */
+  consGen = 0;
+  /** Cached `Evaluator.saturated` verdict and the `consGen` it was computed at. */
+  saturated = false;
+  satGen = -1;
   /** Per-cycle counters for outcomes decided for all of the role's active clients at once. */
   readonly bulk = new Int32Array(NUM_CODES);
   removed = false;
@@ -102,10 +109,11 @@ export class RoleTree {
     }
   }
 
+  /** Names with required headroom > 0 (kept by `updateContribution`, so the check is O(1)). */
+  private requiredNames = 0;
+
   headroomActive(): boolean {
-    const v = this.requiredHeadroom;
-    for (let i = 0; i < v.length; i++) if (v[i]! > 0) return true;
-    return false;
+    return this.requiredNames > 0;
   }
 
   /** Quota consumption of `role`: its subtree's reservations plus offered/allocated unreserved non-revocable scalars. */
@@ -118,9 +126,12 @@ export class RoleTree {
     const tops = new Set<RoleState>();
     for (const e of total.entries) {
       if (!e.id.isScalar || e.id.reservationRole === undefined) continue;
-      const i = this.names.indexOf(e.id.name);
+      const i = e.id.nameId;
       const role = this.getOrCreate(e.id.reservationRole);
-      for (let r: RoleState | undefined = role; r !== undefined; r = r.parent) bump(r.reserved, i, sign * e.scalar);
+      for (let r: RoleState | undefined = role; r !== undefined; r = r.parent) {
+        bump(r.reserved, i, sign * e.scalar);
+        r.consGen++;
+      }
       tops.add(role.topLevel);
       if (sign < 0) this.tryRemove(role);
     }
@@ -129,9 +140,10 @@ export class RoleTree {
 
   /** Adds or removes offered/allocated resources of one allocation role. */
   trackOffered(role: RoleState, resources: Resources, sign: 1 | -1): void {
+    for (let r: RoleState | undefined = role; r !== undefined; r = r.parent) r.consGen++;
     for (const e of resources.entries) {
       if (!e.id.isScalar) continue;
-      const i = this.names.indexOf(e.id.name);
+      const i = e.id.nameId;
       const delta = sign * e.scalar;
       if (e.id.reservationRole !== undefined) {
         for (let r: RoleState | undefined = role; r !== undefined; r = r.parent) bump(r.offeredReserved, i, delta);
@@ -142,9 +154,10 @@ export class RoleTree {
     if (!role.topLevel.guarantees.isEmpty()) this.updateContribution(role.topLevel);
   }
 
-  setQuota(role: RoleState, guarantees: ResourceQuantities, limits: ResourceQuantities | undefined): void {
+  setQuota(role: RoleState, guarantees: ResourceQuantities, limits: ResourceLimits | undefined): void {
     role.guarantees = guarantees;
     role.limits = limits;
+    role.consGen++;
     if (role.hasQuota()) this.quotaRoles.add(role);
     else this.quotaRoles.delete(role);
     this.updateContribution(role);
@@ -155,14 +168,19 @@ export class RoleTree {
     const next: QVec = [];
     const g = top.guarantees;
     for (let k = 0; k < g.names.length; k++) {
-      const i = this.names.indexOf(g.names[k]!);
+      const i = g.ids[k]!;
       const missing = Math.max(0, g.milli[k]! - this.consumed(top, i));
       if (missing > 0) bump(next, i, missing);
     }
     const n = Math.max(old.length, next.length);
     for (let i = 0; i < n; i++) {
       const d = (next[i] ?? 0) - (old[i] ?? 0);
-      if (d !== 0) bump(this.requiredHeadroom, i, d);
+      if (d === 0) continue;
+      const before = this.requiredHeadroom[i] ?? 0;
+      bump(this.requiredHeadroom, i, d);
+      const after = this.requiredHeadroom[i]!;
+      if (before <= 0 && after > 0) this.requiredNames++;
+      else if (before > 0 && after <= 0) this.requiredNames--;
     }
     top.contribution = next;
   }

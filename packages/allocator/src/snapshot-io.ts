@@ -4,7 +4,7 @@
  * allocators can be compared and the master can expose it for debugging).
  */
 import type { Unavailability } from '@agora/protocol';
-import { Resources, type ResourceQuantities } from '@agora/resources';
+import { Resources, type ResourceLimits, type ResourceQuantities } from '@agora/resources';
 import type { NameIndex, QVec } from './names.ts';
 import type { AllocatorState } from './state.ts';
 import type { AgentSpec, FrameworkSpec, QuotaSpec } from './types.ts';
@@ -82,7 +82,7 @@ export function snapshotOf(s: AllocatorState): AllocatorSnapshot {
       roles.push({ role: r.path, weight: r.weight });
       continue;
     }
-    const quota: { guarantees?: ResourceQuantities; limits?: ResourceQuantities } = { guarantees: r.guarantees };
+    const quota: { guarantees?: ResourceQuantities; limits?: ResourceLimits } = { guarantees: r.guarantees };
     if (r.limits !== undefined) quota.limits = r.limits;
     roles.push({ role: r.path, weight: r.weight, quota });
   }

@@ -7,7 +7,7 @@
  */
 import { Flag, Resources } from '@agora/resources';
 import { FilterStore } from './filters.ts';
-import { AgentState, Client, type FrameworkState } from './model.ts';
+import { AgentState, Client, evalClass, type FrameworkState } from './model.ts';
 import { ClusterTotals, NameIndex, type QVec } from './names.ts';
 import type { ResolvedOptions } from './options.ts';
 import { RoleTree, type RoleState } from './role-tree.ts';
@@ -25,9 +25,13 @@ export class AllocatorState {
   readonly filters = new FilterStore();
   readonly agents = new Map<string, AgentState>();
   readonly frameworks = new Map<string, FrameworkState>();
+  /** Agents holding `pending` resources of a framework not added yet, by framework id. */
+  readonly pendingAgents = new Map<string, Set<AgentState>>();
   readonly clients: (Client | undefined)[] = [];
   private readonly freeClientIds: number[] = [];
   private nextAgentIdx = 0;
+  /** Names that some agent offers as ranges or sets (a min-allocatable test could count them). */
+  readonly nonScalarNames = new Set<number>();
   /** Bumped by policy changes (quota, weights) that can change what an agent would offer. */
   policyGen = 0;
   cycleSeq = 0;
@@ -60,7 +64,7 @@ export class AllocatorState {
     }
     const id = this.freeClientIds.pop() ?? this.clients.length;
     const client = new Client(id, fw, role);
-    client.minAlloc = fw.minAllocatable.get(rolePath);
+    this.refreshClient(client);
     this.clients[id] = client;
     fw.clients.set(rolePath, client);
     role.clients.add(client);
@@ -68,6 +72,15 @@ export class AllocatorState {
     role.fwSetGen++;
     this.syncClient(client);
     return client;
+  }
+
+  /** Re-derives what a client takes from its framework's spec. */
+  refreshClient(client: Client): void {
+    if (client.minAlloc !== undefined) client.role.overrides--;
+    client.minAlloc = client.framework.minAllocatable.get(client.role.path);
+    if (client.minAlloc !== undefined) client.role.overrides++;
+    client.evalClass = evalClass(client.framework, client);
+    client.role.fwSetGen++;
   }
 
   /** Active in the role's sorter iff the framework is active, subscribed and not suppressed. */
@@ -91,6 +104,7 @@ export class AllocatorState {
     this.filters.removeClient(client);
     role.sorter!.remove(client.id);
     role.clients.delete(client);
+    if (client.minAlloc !== undefined) role.overrides--;
     fw.clients.delete(role.path);
     this.clients[client.id] = undefined;
     this.freeClientIds.push(client.id);
@@ -149,7 +163,7 @@ export class AllocatorState {
     const next: QVec = [];
     for (const e of available.entries) {
       if (!e.id.isScalar || e.id.reservationRole !== undefined || e.id.revocable) continue;
-      const i = this.names.indexOf(e.id.name);
+      const i = e.id.nameId;
       while (next.length <= i) next.push(0);
       next[i] = next[i]! + e.scalar;
     }
@@ -178,6 +192,7 @@ export class AllocatorState {
     this.totals.subtract(agent.total.quantities());
     agent.total = total;
     agent.hasGpu = total.scalar('gpus') > 0;
+    for (const e of total.entries) if (!e.id.isScalar) this.nonScalarNames.add(e.id.nameId);
     this.roles.trackReservations(total, 1);
     this.totals.add(total.quantities());
     this.recomputeAvailable(agent);

@@ -2,7 +2,7 @@
  * The shapes the master exchanges with the allocator.
  */
 import type { AgentCapabilityType, Attribute, DomainInfo, FrameworkCapabilityType, Unavailability } from '@agora/protocol';
-import type { ResourceQuantities, Resources } from '@agora/resources';
+import type { ResourceLimits, ResourceQuantities, Resources } from '@agora/resources';
 import type { NoOfferReason, ReasonCode } from './reasons.ts';
 import type { Rng } from './rng.ts';
 
@@ -117,6 +117,6 @@ export type WhyNoOffer =
 export interface QuotaSpec {
   /** Scalars the role is guaranteed (deprecated in Mesos but still enforced via headroom). */
   readonly guarantees?: ResourceQuantities;
-  /** Scalars the role may not exceed; absent names are unlimited. */
-  readonly limits?: ResourceQuantities;
+  /** Scalars the role may not exceed; absent names are unlimited, 0 allows none. */
+  readonly limits?: ResourceLimits | ResourceQuantities;
 }

@@ -75,26 +75,34 @@ export function entryContains(a: Entry, b: Entry): boolean {
   }
 }
 
+// Entries are always built by `makeEntry` (never by object spread) so every entry has the same
+// hidden class: property access on hot paths stays monomorphic.
+
 /** Precondition: `addable(a, b)`. */
 export function addEntry(a: Entry, b: Entry): Entry {
-  if (a.id.shared) return { ...a, count: a.count + b.count };
+  if (a.id.shared) return makeEntry(a.id, a.scalar, a.ranges, a.items, a.disk, a.count + b.count);
   switch (a.id.type) {
-    case 'SCALAR': return { ...a, scalar: a.scalar + b.scalar };
-    case 'RANGES': return { ...a, ranges: addRanges(a.ranges, b.ranges) };
-    default: return { ...a, items: addItems(a.items, b.items) };
+    case 'SCALAR': return makeEntry(a.id, a.scalar + b.scalar, a.ranges, a.items, a.disk, a.count);
+    case 'RANGES': return makeEntry(a.id, a.scalar, addRanges(a.ranges, b.ranges), a.items, a.disk, a.count);
+    default: return makeEntry(a.id, a.scalar, a.ranges, addItems(a.items, b.items), a.disk, a.count);
   }
 }
 
 /** Precondition: `subtractable(a, b)`. Scalars clamp at zero; the caller drops empty results. */
 export function subtractEntry(a: Entry, b: Entry): Entry {
-  if (a.id.shared) return { ...a, count: a.count - b.count };
+  if (a.id.shared) return makeEntry(a.id, a.scalar, a.ranges, a.items, a.disk, a.count - b.count);
   switch (a.id.type) {
-    case 'SCALAR': return { ...a, scalar: Math.max(0, a.scalar - b.scalar) };
-    case 'RANGES': return { ...a, ranges: subtractRanges(a.ranges, b.ranges) };
-    default: return { ...a, items: subtractItems(a.items, b.items) };
+    case 'SCALAR': return makeEntry(a.id, Math.max(0, a.scalar - b.scalar), a.ranges, a.items, a.disk, a.count);
+    case 'RANGES': return makeEntry(a.id, a.scalar, subtractRanges(a.ranges, b.ranges), a.items, a.disk, a.count);
+    default: return makeEntry(a.id, a.scalar, a.ranges, subtractItems(a.items, b.items), a.disk, a.count);
   }
 }
 
 export function withIdentity(e: Entry, id: Identity): Entry {
-  return id === e.id ? e : { ...e, id };
+  return id === e.id ? e : makeEntry(id, e.scalar, e.ranges, e.items, e.disk, e.count);
+}
+
+/** The same entry with another scalar value (milli-units). */
+export function withScalar(e: Entry, milli: number): Entry {
+  return makeEntry(e.id, milli, e.ranges, e.items, e.disk, e.count);
 }

@@ -11,6 +11,7 @@
  * Transitions (allocate to a role, push/pop a reservation, …) are memoised on the identity.
  */
 import type { Labels } from '@agora/protocol';
+import { resourceNameId } from './names.ts';
 import { isInSubtree, isStrictSubrole } from './roles.ts';
 
 export type ValueKind = 'SCALAR' | 'RANGES' | 'SET';
@@ -81,6 +82,8 @@ function diskKey(d: DiskIdentity | undefined): unknown {
 export class Identity {
   readonly key: string;
   readonly name: string;
+  /** `resourceNameId(name)`. */
+  readonly nameId: number;
   readonly type: ValueKind;
   readonly reservations: readonly Reservation[];
   readonly allocationRole: string | undefined;
@@ -98,10 +101,13 @@ export class Identity {
   readonly unique: boolean;
   readonly flags: number;
   private readonly memo = new Map<string, Identity>();
+  private byAllocationRole: Map<string, Identity> | undefined;
+  private unallocatedId: Identity | undefined;
 
   private constructor(spec: IdentitySpec, key: string) {
     this.key = key;
     this.name = spec.name;
+    this.nameId = resourceNameId(spec.name);
     this.type = spec.type;
     this.reservations = Object.freeze([...spec.reservations]);
     this.allocationRole = spec.allocationRole;
@@ -191,7 +197,14 @@ export class Identity {
 
   withAllocationRole(role: string | undefined): Identity {
     if (role === this.allocationRole) return this;
-    return this.derive(role === undefined ? 'a!' : `a:${role}`, (s) => ({ ...s, allocationRole: role }));
+    if (role === undefined) return (this.unallocatedId ??= Identity.of({ ...this.spec(), allocationRole: undefined }));
+    // The hot transition (every offer): a direct map keyed by role, no key string to build.
+    let id = this.byAllocationRole?.get(role);
+    if (id === undefined) {
+      id = Identity.of({ ...this.spec(), allocationRole: role });
+      (this.byAllocationRole ??= new Map()).set(role, id);
+    }
+    return id;
   }
 
   withReservations(reservations: readonly Reservation[]): Identity {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { unwrap } from '@agora/protocol';
 import { ResourceQuantities } from './quantities.ts';
+import { ResourceLimits } from './limits.ts';
 
 const Q = (text: string): ResourceQuantities => unwrap(ResourceQuantities.parse(text));
 
@@ -24,4 +25,14 @@ test('quantities: invalid input is an error', () => {
   assert.equal(ResourceQuantities.from({ '': 1 }).ok, false);
   assert.equal(ResourceQuantities.parse('cpus').ok, false);
   assert.equal(ResourceQuantities.parse('cpus:1;cpus:2').ok, false);
+});
+
+test('limits keep zero amounts (none allowed); absent names are unlimited', () => {
+  const l = unwrap(ResourceLimits.parse('mem:0;cpus:4'));
+  assert.deepEqual(l.toRecord(), { cpus: 4, mem: 0 });
+  assert.ok(l.has('mem') && l.getMilli('mem') === 0 && l.getMilli('gpus') === Infinity);
+  assert.equal(l.toString(), 'cpus:4;mem:0');
+  assert.ok(unwrap(ResourceLimits.parse('{}')).isEmpty());
+  assert.equal(ResourceLimits.from({ cpus: -1 }).ok, false);
+  assert.equal(ResourceLimits.parse('cpus').ok, false);
 });

@@ -6,6 +6,7 @@
  */
 import { err, ok, type Result } from '@agora/protocol';
 import { formatMilli, MAX_SCALAR_UNITS, parseDecimal, toMilli } from './fixed.ts';
+import { resourceNameId } from './names.ts';
 
 export class ResourceQuantities {
   static readonly EMPTY = new ResourceQuantities([], []);
@@ -58,6 +59,13 @@ export class ResourceQuantities {
       record[name] = value;
     }
     return ResourceQuantities.from(record);
+  }
+
+  private idsCache: number[] | undefined;
+
+  /** `resourceNameId` of each name, parallel to `names` (computed once per value). */
+  get ids(): readonly number[] {
+    return (this.idsCache ??= this.names.map(resourceNameId));
   }
 
   get size(): number {

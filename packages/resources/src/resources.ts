@@ -15,7 +15,7 @@
  */
 import { err, ok, type Resource as ProtoResource, type Result } from '@agora/protocol';
 import {
-  addable, addEntry, entryContains, isEmptyEntry, subtractable, subtractEntry, withIdentity, type Entry,
+  addable, addEntry, entryContains, isEmptyEntry, subtractable, subtractEntry, withIdentity, withScalar, type Entry,
 } from './entry.ts';
 import { Flag, type Reservation } from './identity.ts';
 import { ResourceQuantities } from './quantities.ts';
@@ -352,9 +352,21 @@ export class Resources {
   quantities(): ResourceQuantities {
     let q = this.quantitiesCache;
     if (q === undefined) {
-      const pairs: [string, number][] = [];
-      for (const e of this.entries) if (e.id.isScalar) pairs.push([e.id.name, e.scalar]);
-      q = ResourceQuantities.fromMilliPairs(pairs);
+      // Insertion into short sorted arrays: values hold a handful of names, so this beats maps.
+      const names: string[] = [];
+      const milli: number[] = [];
+      for (const e of this.entries) {
+        if (!e.id.isScalar || e.scalar <= 0) continue;
+        const name = e.id.name;
+        let i = names.length;
+        while (i > 0 && names[i - 1]! > name) i--;
+        if (i > 0 && names[i - 1] === name) milli[i - 1] = milli[i - 1]! + e.scalar;
+        else {
+          names.splice(i, 0, name);
+          milli.splice(i, 0, e.scalar);
+        }
+      }
+      q = ResourceQuantities.fromSortedMilli(names, milli);
       this.quantitiesCache = q;
     }
     return q;
@@ -424,7 +436,7 @@ export class Resources {
       }
       changed = true;
       if (left <= 0 || e.id.unique || e.id.shared) continue;
-      out.push({ ...e, scalar: left });
+      out.push(withScalar(e, left));
       used.set(name, (used.get(name) ?? 0) + left);
     }
     return changed ? Resources.trusted(out) : this;

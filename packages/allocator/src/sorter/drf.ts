@@ -11,4 +11,8 @@ export class DrfSorter extends SorterTree {
   sort(_rng?: Rng): readonly number[] {
     return this.drfOrder();
   }
+
+  override visit(rng: Rng, visitor: (client: number) => boolean): void {
+    if (!this.drfVisit(visitor)) super.visit(rng, visitor);
+  }
 }

@@ -123,6 +123,32 @@ export function sorterConformance(name: string, factory: SorterFactory): void {
     assert.deepEqual(sorter.totalAllocation().toRecord(), {});
   });
 
+  test(`${name} conformance: visit() walks the sort() order, once each, even when allocating on the way`, () => {
+    for (const hierarchical of [false, true]) {
+      const { sorter } = setup(factory, hierarchical);
+      const paths = hierarchical ? ['a', 'a/b', 'c', 'c/d', 'e', 'f'] : ['a', 'b', 'c', 'd', 'e', 'f'];
+      paths.forEach((p, i) => {
+        sorter.add(i, p);
+        sorter.activate(i);
+        sorter.allocated(i, Q(`cpus:${(i * 7) % 5}`));
+      });
+      const expected = [...sorter.sort(seededRng(3))];
+      const seen: number[] = [];
+      sorter.visit(seededRng(3), (c) => {
+        seen.push(c);
+        if (c % 2 === 0) sorter.allocated(c, Q('cpus:30'));
+        return true;
+      });
+      assert.deepEqual(seen, expected, `hierarchical=${hierarchical}`);
+      const stopped: number[] = [];
+      sorter.visit(seededRng(3), (c) => {
+        stopped.push(c);
+        return stopped.length < 2;
+      });
+      assert.equal(stopped.length, 2);
+    }
+  });
+
   test(`${name} conformance: flat sorters do not split paths`, () => {
     const { sorter } = setup(factory, false);
     sorter.add(1, 'x/y');

@@ -46,6 +46,12 @@ export interface Sorter {
    * mutate it, so a caller may keep iterating while it records allocations.
    */
   sort(rng: Rng): readonly number[];
+  /**
+   * Visits the active clients in `sort()` order until `visitor` returns false. The visitor may
+   * record allocations for the client it is visiting; the walk still follows the order it
+   * started from and visits each client once. Cheaper than `sort()` when the walk stops early.
+   */
+  visit(rng: Rng, visitor: (client: number) => boolean): void;
   /** Number of clients (active or not). */
   count(): number;
 }

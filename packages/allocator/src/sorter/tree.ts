@@ -13,7 +13,7 @@
  * totals, weights, structure) set `dirty`, and the next `sort()` re-sorts the whole tree once.
  */
 import type { ResourceQuantities } from '@agora/resources';
-import { addVec, toQuantities, vecOf, type QVec } from '../names.ts';
+import { addVec, toQuantities, type QVec } from '../names.ts';
 import type { Rng } from '../rng.ts';
 import type { Sorter, SorterContext } from './sorter.ts';
 
@@ -30,6 +30,7 @@ export class SorterNode {
   count = 0;
   weight = 1;
   client = -1;
+  visited = 0;
 
   constructor(
     readonly name: string,
@@ -66,6 +67,9 @@ export abstract class SorterTree implements Sorter {
   private seenTotals = -1;
   private orderStale = true;
   private order: readonly number[] = [];
+  /** Internal nodes other than the root: 0 means the order is just the root's sorted prefix. */
+  private internals = 0;
+  private visitStamp = 0;
 
   constructor(protected readonly ctx: SorterContext) {}
 
@@ -89,6 +93,7 @@ export abstract class SorterTree implements Sorter {
         this.detach(current);
         current.kind = INTERNAL;
         current.byName = new Map();
+        this.internals++;
         this.place(parent, current);
         const virt = this.attach(current, '.', oldKind);
         virt.client = current.client;
@@ -121,6 +126,7 @@ export abstract class SorterTree implements Sorter {
       const parent = current.parent!;
       addVec(parent.alloc, alloc, -1);
       if (current.isLeaf || current.children.length === 0) {
+        if (!current.isLeaf) this.internals--;
         this.detach(current);
         current.parent = null;
       } else if (current.children.length === 1 && current.children[0]!.name === '.') {
@@ -131,6 +137,7 @@ export abstract class SorterTree implements Sorter {
         current.activeCount = 0;
         current.byName = undefined;
         current.kind = virt.kind;
+        this.internals--;
         current.client = virt.client;
         current.count = virt.count;
         this.leaves[current.client] = current;
@@ -204,7 +211,7 @@ export abstract class SorterTree implements Sorter {
 
   private change(client: number, quantities: ResourceQuantities, sign: 1 | -1): void {
     const leaf = this.leaf(client);
-    const vec = vecOf(quantities, this.ctx.names);
+    const vec = this.ctx.names.vec(quantities);
     this.checkTotals();
     const clean = !this.dirty;
     for (let node: SorterNode = leaf; node !== this.root; node = node.parent!) {
@@ -223,14 +230,40 @@ export abstract class SorterTree implements Sorter {
 
   abstract sort(rng: Rng): readonly number[];
 
+  /** Walks a snapshot of `sort()`; orderings without a cheaper live walk use this. */
+  visit(rng: Rng, visitor: (client: number) => boolean): void {
+    const order = this.sort(rng);
+    for (let i = 0; i < order.length; i++) if (!visitor(order[i]!)) return;
+  }
+
+  /**
+   * The live DRF walk for flat trees: the order is the root's sorted prefix, walked in place. A
+   * visited client that receives an allocation moves right and is skipped if met again; the
+   * others keep their relative order, so the walk sees exactly the order it started from,
+   * without building a snapshot (the common walk stops at the first client).
+   */
+  protected drfVisit(visitor: (client: number) => boolean): boolean {
+    if (this.internals !== 0) return false;
+    this.ensureSorted();
+    const stamp = ++this.visitStamp;
+    const arr = this.root.children;
+    let i = 0;
+    while (i < this.root.activeCount) {
+      const node = arr[i]!;
+      if (node.visited === stamp) {
+        i++;
+        continue;
+      }
+      node.visited = stamp;
+      if (!visitor(node.client)) return true;
+      if (arr[i] === node) i++;
+    }
+    return true;
+  }
+
   /** Active leaves in DRF order (re-sorting first if needed); a fresh array when anything changed. */
   protected drfOrder(): readonly number[] {
-    this.checkTotals();
-    if (this.dirty) {
-      this.resort(this.root);
-      this.dirty = false;
-      this.orderStale = true;
-    }
+    this.ensureSorted();
     if (this.orderStale) {
       const out: number[] = [];
       this.flatten(this.root, out);
@@ -238,6 +271,16 @@ export abstract class SorterTree implements Sorter {
       this.orderStale = false;
     }
     return this.order;
+  }
+
+  /** Re-sorts every level if something invalidated the incremental order. */
+  private ensureSorted(): void {
+    this.checkTotals();
+    if (this.dirty) {
+      this.resort(this.root);
+      this.dirty = false;
+      this.orderStale = true;
+    }
   }
 
   /** Active leaves, pre-order, each level's prefix in the order `arrange` gives. */
@@ -293,7 +336,10 @@ export abstract class SorterTree implements Sorter {
     return share / node.weight;
   }
 
-  /** Moves `node` (in its parent's sorted prefix) to its DRF position. */
+  /**
+   * Moves `node` (in its parent's sorted prefix) to its DRF position: a binary search, then one
+   * removal and one insertion (`splice`; V8's `copyWithin` on object arrays is far slower).
+   */
   private reposition(node: SorterNode): void {
     const parent = node.parent!;
     const arr = parent.children;
@@ -307,8 +353,8 @@ export abstract class SorterTree implements Sorter {
         if (compareDrf(node, arr[mid]!) < 0) hi = mid;
         else lo = mid + 1;
       }
-      arr.copyWithin(lo + 1, lo, i);
-      arr[lo] = node;
+      arr.splice(i, 1);
+      arr.splice(lo, 0, node);
     } else if (i + 1 < n && compareDrf(arr[i + 1]!, node) < 0) {
       let lo = i + 1;
       let hi = n - 1;
@@ -317,8 +363,8 @@ export abstract class SorterTree implements Sorter {
         if (compareDrf(arr[mid]!, node) < 0) lo = mid;
         else hi = mid - 1;
       }
-      arr.copyWithin(i, i + 1, lo + 1);
-      arr[lo] = node;
+      arr.splice(i, 1);
+      arr.splice(lo, 0, node);
     }
   }
 
@@ -343,7 +389,7 @@ export abstract class SorterTree implements Sorter {
   private attach(parent: SorterNode, name: string, kind: number): SorterNode {
     const path = parent === this.root ? name : `${parent.path}/${name}`;
     const node = new SorterNode(name, path, parent, kind);
-    if (kind === INTERNAL) node.byName = new Map();
+    if (kind === INTERNAL) this.internals++;
     if (name !== '.') node.weight = this.weights.get(path) ?? 1;
     parent.byName ??= new Map();
     parent.byName.set(name, node);
