@@ -239,10 +239,10 @@ export class ExecutorHostLauncher implements Containerizer {
   }
 
   private async tryConnect(): Promise<Result<HostConnection, string>> {
-    let conn: HostConnection | undefined;
-    const r = await HostConnection.connect(this.socketPath, (m) => conn && this.received(conn, m), this.opts.logger);
+    const holder: { conn?: HostConnection } = {};
+    const r = await HostConnection.connect(this.socketPath, (m) => holder.conn && this.received(holder.conn, m), this.opts.logger);
     if (!(r instanceof HostConnection)) return err(r.error);
-    conn = r;
+    holder.conn = r;
     return ok(r);
   }
 

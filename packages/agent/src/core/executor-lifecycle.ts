@@ -1,0 +1,315 @@
+/**
+ * An executor's life on the agent, as Mesos's Slave does it: creation and container launch,
+ * subscription (SUBSCRIBE on the executor API), its updates and messages, kills, shutdown with a
+ * grace period, the registration timeout, and the end of its container.
+ */
+import {
+  formatDurationMs, idProblem, isTerminalState, type executor as executorApi, type ExecutorInfo, type TaskStatus,
+} from '@agora/protocol';
+import type { ContainerTermination, ExecutorKind } from '../containerizer/containerizer.ts';
+import { executorEnvironment } from '../containerizer/environment.ts';
+import { executorStatusUpdate } from '../status-updates/create.ts';
+import type { AgentCore } from './agent-core.ts';
+import {
+  findQueued, hasIncompleteTasks, queuedTaskInfos, removeQueuedTask, taskFromInfo, type ExecutorRecord, type ExecutorSink,
+  type FrameworkRecord, type QueuedItem,
+} from './model.ts';
+
+/** Creates the executor's record and sandbox and starts its container. */
+export function createExecutor(core: AgentCore, fw: FrameworkRecord, info: ExecutorInfo, kind: ExecutorKind): ExecutorRecord | string {
+  const agentId = core.agentId!;
+  const containerId = core.deps.ids.containerId();
+  const directory = core.deps.layout.runDir(agentId, fw.id, info.executor_id.value, containerId);
+  const created = core.deps.sandboxes.create(directory);
+  if (!created.ok) return created.error;
+  const ex: ExecutorRecord = {
+    id: info.executor_id.value,
+    frameworkId: fw.id,
+    info: info.framework_id === undefined ? { ...info, framework_id: { value: fw.id } } : info,
+    kind,
+    containerId,
+    directory,
+    state: 'REGISTERING',
+    queued: [],
+    launched: new Map(),
+    terminated: new Map(),
+    completed: [],
+    connection: undefined,
+    pid: undefined,
+    termination: undefined,
+    registrationTimer: undefined,
+    shutdownTimer: undefined,
+    exitStatus: undefined,
+  };
+  fw.executors.set(ex.id, ex);
+  ex.registrationTimer = core.deps.clock.setTimer(core.config.executorRegistrationTimeoutMs, () => core.guard('registration timeout', () => registrationTimeout(core, ex)));
+  void launchContainer(core, fw, ex);
+  return ex;
+}
+
+function shutdownGrace(core: AgentCore, ex: ExecutorRecord): number {
+  const ns = ex.info.shutdown_grace_period?.nanoseconds;
+  return ns !== undefined && ns >= 0 ? ns / 1e6 : core.config.executorShutdownGracePeriodMs;
+}
+
+async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord): Promise<void> {
+  const env = executorEnvironment({
+    frameworkId: fw.id,
+    executorId: ex.id,
+    containerId: ex.containerId,
+    agentId: core.agentId!,
+    directory: ex.directory,
+    agentEndpoint: core.config.endpoint,
+    checkpoint: fw.info.checkpoint,
+    shutdownGracePeriod: formatDurationMs(shutdownGrace(core, ex)),
+    recoveryTimeout: core.config.recoveryTimeout,
+    subscriptionBackoffMax: core.config.executorReregistrationTimeout,
+    ...(ex.info.command?.environment ? { commandEnvironment: ex.info.command.environment } : {}),
+  });
+  if (!env.ok) return launchFailed(core, ex, env.error);
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const user = core.config.switchUser && asRoot ? (ex.info.command?.user ?? fw.info.user) : undefined;
+  const r = await core.deps.containerizer.launch({
+    containerId: ex.containerId,
+    frameworkId: fw.id,
+    executorId: ex.id,
+    kind: ex.kind,
+    executorInfo: ex.info,
+    directory: ex.directory,
+    env: env.value,
+    ...(user !== undefined && user !== 'root' ? { user } : {}),
+  });
+  if (!r.ok) return core.guard('launch failed', () => launchFailed(core, ex, r.error));
+  ex.pid = r.value.pid;
+  const exit = core.deps.containerizer.wait(ex.containerId).then((t) => core.guard('container ended', () => containerTerminated(core, ex, t)));
+  core.pendingExits.add(exit);
+  void exit.finally(() => core.pendingExits.delete(exit));
+  // Shut down (or timed out) while the launch was in flight: the container goes at once.
+  if (ex.state === 'TERMINATING' && ex.shutdownTimer === undefined) void core.deps.containerizer.destroy(ex.containerId);
+}
+
+function launchFailed(core: AgentCore, ex: ExecutorRecord, error: string): void {
+  core.counters.containerLaunchErrors++;
+  core.logger.warn({ executorId: ex.id, containerId: ex.containerId, error }, 'failed to launch the executor');
+  ex.termination = { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${error}` };
+  containerTerminated(core, ex, { status: -1, message: error });
+}
+
+function registrationTimeout(core: AgentCore, ex: ExecutorRecord): void {
+  ex.registrationTimer = undefined;
+  if (ex.state !== 'REGISTERING') return;
+  core.logger.warn({ executorId: ex.id, frameworkId: ex.frameworkId }, 'executor did not subscribe in time; destroying it');
+  ex.state = 'TERMINATING';
+  ex.termination = { reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', message: core.registrationTimeoutMessage() };
+  void core.deps.containerizer.destroy(ex.containerId);
+}
+
+/** Sends SHUTDOWN; the container is destroyed after the executor's grace period (at once if it never subscribed). */
+export function shutdownExecutor(core: AgentCore, ex: ExecutorRecord): void {
+  if (ex.state === 'TERMINATING' || ex.state === 'TERMINATED') return;
+  const wasRegistering = ex.state === 'REGISTERING';
+  ex.state = 'TERMINATING';
+  ex.registrationTimer?.cancel();
+  ex.registrationTimer = undefined;
+  if (ex.connection && !ex.connection.closed) ex.connection.send({ type: 'SHUTDOWN' });
+  if (wasRegistering) {
+    void core.deps.containerizer.destroy(ex.containerId);
+    return;
+  }
+  ex.shutdownTimer = core.deps.clock.setTimer(shutdownGrace(core, ex), () => {
+    ex.shutdownTimer = undefined;
+    if (ex.state === 'TERMINATING') void core.deps.containerizer.destroy(ex.containerId);
+  });
+}
+
+export function shutdownFramework(core: AgentCore, frameworkId: string): void {
+  const fw = core.frameworks.get(frameworkId);
+  if (!fw) return;
+  core.logger.info({ frameworkId }, 'shutting down the framework');
+  fw.state = 'TERMINATING';
+  for (const ex of [...fw.executors.values()]) {
+    if (ex.state === 'TERMINATED') core.removeExecutor(fw, ex);
+    else shutdownExecutor(core, ex);
+  }
+  if (fw.executors.size === 0) core.removeFramework(fw);
+}
+
+/** The container has ended: tasks still active fail, the master hears of custom executors' exit. */
+export function containerTerminated(core: AgentCore, ex: ExecutorRecord, t: ContainerTermination): void {
+  if (ex.state === 'TERMINATED') return;
+  ex.state = 'TERMINATED';
+  ex.exitStatus = t.status;
+  ex.registrationTimer?.cancel();
+  ex.shutdownTimer?.cancel();
+  ex.registrationTimer = ex.shutdownTimer = undefined;
+  if (ex.connection && !ex.connection.closed) ex.connection.close();
+  ex.connection = undefined;
+  core.counters.executorsTerminated++;
+  const fw = core.frameworks.get(ex.frameworkId);
+  if (!fw || fw.executors.get(ex.id) !== ex) return;
+  core.logger.info({ executorId: ex.id, frameworkId: fw.id, status: t.status, message: t.message }, 'executor terminated');
+  const reporting = !core.stopping && fw.state !== 'TERMINATING';
+  if (reporting) {
+    const reason = ex.termination?.reason ?? 'REASON_EXECUTOR_TERMINATED';
+    const message = ex.termination?.message ?? (t.message !== '' ? t.message : 'Executor terminated');
+    const active = [...[...ex.launched.values()].map((task) => task.task_id.value), ...queuedTaskInfos(ex).map((task) => task.task_id.value)];
+    for (const taskId of active) core.agentUpdate(fw.id, taskId, 'TASK_FAILED', reason, message, ex);
+    if (ex.kind !== 'command') {
+      core.sendToMaster({ type: 'EXECUTOR_EXITED', executor_exited: { framework_id: { value: fw.id }, executor_id: { value: ex.id }, status: t.status } });
+    }
+  }
+  if (!reporting || !hasIncompleteTasks(ex)) core.removeExecutor(fw, ex);
+}
+
+// ───────────────────────────── the executor API ─────────────────────────────
+
+function deliver(core: AgentCore, ex: ExecutorRecord, item: QueuedItem): void {
+  const tasks = item.kind === 'task' ? [item.task] : (item.group.tasks ?? []);
+  const executorId = ex.kind === 'command' ? undefined : ex.id;
+  for (const t of tasks) ex.launched.set(t.task_id.value, taskFromInfo(t, 'TASK_STAGING', ex.frameworkId, executorId));
+  ex.connection!.send(item.kind === 'task' ? { type: 'LAUNCH', launch: { task: item.task } } : { type: 'LAUNCH_GROUP', launch_group: { task_group: item.group } });
+}
+
+/** Delivers a task or group now if the executor is subscribed, otherwise queues it. */
+export function queueOrDeliver(core: AgentCore, ex: ExecutorRecord, item: QueuedItem): void {
+  if (ex.state === 'RUNNING' && ex.connection && !ex.connection.closed) deliver(core, ex, item);
+  else ex.queued.push(item);
+}
+
+/** SUBSCRIBE from the executor (the HTTP layer has found the framework and executor). */
+export function subscribe(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord, sub: executorApi.Subscribe, sink: ExecutorSink): void {
+  if (core.stopping || fw.state === 'TERMINATING' || ex.state === 'TERMINATING' || ex.state === 'TERMINATED') {
+    core.logger.info({ executorId: ex.id, state: ex.state }, 'shutting down an executor that subscribed while terminating');
+    sink.send({ type: 'SHUTDOWN' });
+    sink.close();
+    return;
+  }
+  const old = ex.connection;
+  ex.connection = sink;
+  if (old && old !== sink && !old.closed) {
+    core.logger.info({ executorId: ex.id }, 'closing the previous subscription of a re-subscribing executor');
+    old.close();
+  }
+  ex.state = 'RUNNING';
+  ex.registrationTimer?.cancel();
+  ex.registrationTimer = undefined;
+
+  // Replay the executor's unacknowledged updates (duplicates are harmless); acknowledge after SUBSCRIBED.
+  const acks: executorApi.Event[] = [];
+  for (const u of sub.unacknowledged_updates ?? []) {
+    const ack = acceptUpdate(core, fw, ex, u.status);
+    if (ack) acks.push(ack);
+  }
+  // Tasks we sent that the executor does not know it has: lost in transit.
+  const known = new Set((sub.unacknowledged_tasks ?? []).map((t) => t.task_id.value));
+  for (const task of [...ex.launched.values()]) {
+    if (task.state === 'TASK_STAGING' && !known.has(task.task_id.value)) {
+      const state = core.isPartitionAware(fw.id) ? 'TASK_DROPPED' : 'TASK_LOST';
+      core.agentUpdate(fw.id, task.task_id.value, state, 'REASON_AGENT_RESTARTED', 'Task launched during agent restart', ex);
+    }
+  }
+  sink.send({
+    type: 'SUBSCRIBED',
+    subscribed: { executor_info: ex.info, framework_info: fw.info, agent_info: core.agentInfo(), container_id: { value: ex.containerId } },
+  });
+  for (const a of acks) sink.send(a);
+  const queued = ex.queued;
+  ex.queued = [];
+  for (const item of queued) deliver(core, ex, item);
+  if (!hasIncompleteTasks(ex) && ex.completed.length === 0) {
+    core.logger.info({ executorId: ex.id }, 'shutting down an executor that never had a task');
+    shutdownExecutor(core, ex);
+  }
+}
+
+/** The subscription closed; the executor keeps its state and may subscribe again. */
+export function subscriptionClosed(ex: ExecutorRecord, sink: ExecutorSink): void {
+  if (ex.connection === sink) ex.connection = undefined;
+}
+
+/** Validates and forwards one executor update; returns the ACKNOWLEDGED event to send, if any. */
+function acceptUpdate(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord, status: TaskStatus): executorApi.Event | undefined {
+  const taskId = status.task_id.value;
+  const ack: executorApi.Event = { type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid! } };
+  if (!ex.launched.has(taskId) && !ex.terminated.has(taskId)) {
+    // Already completed: the executor missed our acknowledgement; tell it again.
+    if (ex.completed.some((t) => t.task_id.value === taskId)) return ack;
+    core.counters.invalidStatusUpdates++;
+    core.logger.warn({ executorId: ex.id, taskId }, 'ignoring a status update for a task the executor was not given');
+    return undefined;
+  }
+  const update = executorStatusUpdate(fw.id, ex.id, core.agentId, status, core.now);
+  if (status.state === 'TASK_RUNNING' || status.state === 'TASK_STARTING') {
+    update.status.container_status = {
+      ...(status.container_status ?? {}),
+      container_id: { value: ex.containerId },
+      ...(ex.pid !== undefined && status.container_status?.executor_pid === undefined ? { executor_pid: ex.pid } : {}),
+    };
+  }
+  return core.submit(update, ex) ? ack : undefined;
+}
+
+/** UPDATE from a subscribed executor. */
+export function executorUpdate(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord, status: TaskStatus): void {
+  const ack = acceptUpdate(core, fw, ex, status);
+  if (ack && ex.connection && !ex.connection.closed) ex.connection.send(ack);
+}
+
+/** MESSAGE from the executor → the framework (best effort). */
+export function executorMessage(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord, data: string): void {
+  const sent = core.sendToMaster({ type: 'EXECUTOR_TO_FRAMEWORK', executor_to_framework: { framework_id: { value: fw.id }, executor_id: { value: ex.id }, data } });
+  if (sent) core.counters.validFrameworkMessages++;
+  else core.counters.invalidFrameworkMessages++;
+}
+
+/** FRAMEWORK_TO_EXECUTOR → MESSAGE event (dropped if the executor is not subscribed). */
+export function frameworkMessage(core: AgentCore, frameworkId: string, executorId: string, data: string): void {
+  const ex = core.frameworks.get(frameworkId)?.executors.get(executorId);
+  if (!ex || ex.state !== 'RUNNING' || !ex.connection || ex.connection.closed) {
+    core.counters.invalidFrameworkMessages++;
+    core.logger.debug({ frameworkId, executorId }, 'dropping a framework message for an executor that is not running');
+    return;
+  }
+  core.counters.validFrameworkMessages++;
+  ex.connection.send({ type: 'MESSAGE', message: { data } });
+}
+
+/** KILL_TASK from the master (Mesos's Slave::killTask). */
+export function killTask(core: AgentCore, frameworkId: string, taskId: string, killPolicy: executorApi.Kill['kill_policy']): void {
+  const found = core.findExecutorOfTask(frameworkId, taskId);
+  if (!found) {
+    const state = core.isPartitionAware(frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST';
+    core.logger.warn({ frameworkId, taskId }, 'asked to kill a task this agent does not know');
+    core.agentUpdate(frameworkId, taskId, state, 'REASON_EXECUTOR_TERMINATED', 'Cannot find executor');
+    return;
+  }
+  const { executor: ex } = found;
+  const queued = findQueued(ex, taskId);
+  if (queued) {
+    // Not delivered yet: kill it (and the rest of its group) here.
+    const ids = queued.kind === 'task' ? [taskId] : (queued.group.tasks ?? []).map((t) => t.task_id.value);
+    const message = queued.kind === 'task' ? 'Killed before delivery to the executor' : 'A task within the task group was killed before delivery to the executor';
+    for (const id of ids) core.agentUpdate(frameworkId, id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', message, ex);
+    for (const id of ids) removeQueuedTask(ex, id);
+    // MESOS-8411: an executor whose initial tasks were all killed before it subscribed is shut down.
+    if (ex.state === 'REGISTERING' && ex.queued.length === 0 && ex.launched.size === 0) shutdownExecutor(core, ex);
+    return;
+  }
+  const task = ex.launched.get(taskId);
+  if (!task || isTerminalState(task.state)) return;
+  if (ex.state === 'TERMINATING') {
+    core.logger.info({ taskId }, 'ignoring a kill: the executor is terminating');
+    return;
+  }
+  if (!ex.connection || ex.connection.closed) {
+    core.logger.warn({ taskId, executorId: ex.id }, 'cannot deliver KILL: the executor is not connected');
+    return;
+  }
+  ex.connection.send({ type: 'KILL', kill: { task_id: { value: taskId }, ...(killPolicy ? { kill_policy: killPolicy } : {}) } });
+}
+
+/** Whether an ID can become a path component; the message names the field. */
+export function idError(field: string, value: string): string | undefined {
+  const p = idProblem(value);
+  return p === undefined ? undefined : `${field} '${value.slice(0, 64)}' ${p}`;
+}
