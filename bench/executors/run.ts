@@ -5,6 +5,8 @@
  *
  *   node --import tsx bench/executors/run.ts [host|inproc|process|spawn ...] [--tasks N] [--concurrency C] [--shell]
  *                                            [--profile-host DIR]   (host mode: --cpu-prof the host process into DIR)
+ *                                            [--work-dir DIR]       (sandboxes and the socket; default .bench-out/executors)
+ *                                            [--domain-socket]      (the executor API over a Unix socket: MESOS_DOMAIN_SOCKET)
  *
  * Modes:
  *   host     the real executor host process (bin/agora-executor-host), driven over its socket as the agent would
@@ -17,7 +19,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { internal, TaskInfo } from '@agora/protocol';
@@ -34,6 +35,8 @@ const flagText = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const shell = args.includes('--shell');
+/** Executors talk to the fake agent over a Unix socket (MESOS_DOMAIN_SOCKET) instead of TCP. */
+const domainSocket = args.includes('--domain-socket');
 const modes = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
 const MODES = ['spawn', 'inproc', 'host', 'process'];
 for (const m of modes) {
@@ -83,10 +86,11 @@ interface Agent {
   failures: string[];
 }
 
-async function fakeAgent(): Promise<Agent> {
+async function fakeAgent(root: string): Promise<Agent> {
   let finished = 0;
   const failures: string[] = [];
   const agent = await FakeAgentExecutorApi.start({
+    ...(domainSocket ? { unixSocket: join(root, 'agent.sock') } : {}),
     autoAcknowledge: true,
     recordCalls: false,
     onSubscribe: (sub) => sub.send({ type: 'LAUNCH', launch: { task: taskFor(sub.executorId) } }),
@@ -131,7 +135,7 @@ async function sandboxes(root: string, n: number): Promise<string[]> {
 }
 
 async function benchInproc(tasks: number, concurrency: number, root: string): Promise<Outcome> {
-  const a = await fakeAgent();
+  const a = await fakeAgent(root);
   const dirs = await sandboxes(root, tasks);
   const cpu0 = selfCpuMs() + (await childrenCpuMs());
   const elapsedMs = await pool(tasks, concurrency, async (i) => {
@@ -145,7 +149,7 @@ async function benchInproc(tasks: number, concurrency: number, root: string): Pr
 }
 
 async function benchHost(tasks: number, concurrency: number, root: string): Promise<Outcome> {
-  const a = await fakeAgent();
+  const a = await fakeAgent(root);
   const dirs = await sandboxes(root, tasks);
   const socket = join(root, 'executor-host.sock');
   const profileDir = flagText('profile-host');
@@ -211,7 +215,7 @@ async function hostChildrenCpu(host: ChildProcess): Promise<number> {
 }
 
 async function benchProcess(tasks: number, concurrency: number, root: string): Promise<Outcome> {
-  const a = await fakeAgent();
+  const a = await fakeAgent(root);
   const dirs = await sandboxes(root, tasks);
   const exe = bin('agora-command-executor');
   const cpu0 = selfCpuMs() + (await childrenCpuMs());
@@ -244,7 +248,11 @@ const DEFAULTS: Record<string, { tasks: number; concurrency: number }> = {
   process: { tasks: 40, concurrency: 4 },
 };
 
-const root = await mkdtemp(join(tmpdir(), 'agora-bench-executors-'));
+// Not os.tmpdir(): on the reference machine creating a file under /tmp costs ~0.8 ms of kernel CPU
+// (against ~0.01 ms elsewhere on the same disk), which would dominate what is measured here.
+const workDir = flagText('work-dir') ?? fileURLToPath(new URL('../../.bench-out/executors', import.meta.url));
+await mkdir(workDir, { recursive: true });
+const root = await mkdtemp(join(workDir, 'run-'));
 try {
   for (const mode of modes.length > 0 ? modes : MODES) {
     const d = DEFAULTS[mode]!;

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeClock } from '@agora/runtime';
 import type { KillPolicy, TaskGroupInfo, TaskID, TaskInfo } from '@agora/protocol';
 import { ExecutorDriver, type ExecutorDriverOptions } from './driver.ts';
@@ -417,4 +420,17 @@ test('the fetch transport (an injected fetch) runs the same protocol', async () 
     await eventually(() => executor.seen.includes('shutdown'), 'shutdown');
     assert.deepEqual(executor.seen.slice(-2), ['disconnected', 'shutdown']);
   });
+});
+
+test('MESOS_DOMAIN_SOCKET: the executor API over a Unix socket', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'agora-sdk-'));
+  try {
+    await withHarness({ agent: { unixSocket: join(dir, 'agent.sock') }, env: { MESOS_AGENT_ENDPOINT: '192.0.2.1:9' } }, async ({ agent, driver, executor }) => {
+      await eventually(() => driver.state === 'SUBSCRIBED' && executor.seen.length === 1, 'subscription over the socket');
+      assert.ok(driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'TASK_RUNNING' }).ok);
+      await agent.waitForCall((c) => c.type === 'UPDATE');
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

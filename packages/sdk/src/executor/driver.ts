@@ -125,7 +125,7 @@ export class ExecutorDriver {
     this.clock = opts.clock ?? processClock;
     this.transport = opts.fetch
       ? fetchTransport(config.agentUrl, opts.fetch, config.authenticationToken)
-      : nodeHttpTransport(config.agentUrl, config.authenticationToken);
+      : nodeHttpTransport(config.agentUrl, config.authenticationToken, config.domainSocket);
     this.heartbeatMs = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.subscribeRetryMs = opts.subscribeRetryMs ?? DEFAULT_SUBSCRIBE_RETRY_MS;
     this.random = opts.random ?? Math.random;

@@ -23,6 +23,7 @@ test('a minimal environment gets the agent defaults', () => {
     subscriptionBackoffMaxMs: 2_000,
     shutdownGracePeriodMs: 5_000,
     authenticationToken: undefined,
+    domainSocket: undefined,
     agentId: undefined,
   });
 });
@@ -37,6 +38,7 @@ test('all variables', () => {
     MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '1.5secs',
     MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'jwt',
     MESOS_SLAVE_ID: 'S1',
+    MESOS_DOMAIN_SOCKET: '/run/agora/executors.sock',
   });
   assert.ok(r.ok);
   assert.equal(r.value.sandbox, '/var/agora/sandbox', 'MESOS_SANDBOX defaults to MESOS_DIRECTORY');
@@ -46,6 +48,7 @@ test('all variables', () => {
   assert.equal(r.value.shutdownGracePeriodMs, 1_500);
   assert.equal(r.value.authenticationToken, 'jwt');
   assert.equal(r.value.agentId, 'S1');
+  assert.equal(r.value.domainSocket, '/run/agora/executors.sock');
   const sandboxed = parseExecutorEnvironment({ ...base, MESOS_DIRECTORY: '/host/path', MESOS_SANDBOX: '/mnt/mesos/sandbox' });
   assert.ok(sandboxed.ok && sandboxed.value.sandbox === '/mnt/mesos/sandbox' && sandboxed.value.directory === '/host/path');
 });

@@ -31,6 +31,11 @@ export interface ExecutorConfig {
   readonly shutdownGracePeriodMs: number;
   /** MESOS_EXECUTOR_AUTHENTICATION_TOKEN, sent as `Authorization: Bearer <token>`. */
   readonly authenticationToken: string | undefined;
+  /**
+   * MESOS_DOMAIN_SOCKET: the agent serves the executor API on this Unix socket (its
+   * `--http_executor_domain_sockets`); calls go there instead of to MESOS_AGENT_ENDPOINT.
+   */
+  readonly domainSocket: string | undefined;
   /** MESOS_SLAVE_ID / MESOS_AGENT_ID when given (informational). */
   readonly agentId: string | undefined;
 }
@@ -111,6 +116,7 @@ export function parseExecutorEnvironment(env: Environment): Result<ExecutorConfi
     subscriptionBackoffMaxMs: backoff.value,
     shutdownGracePeriodMs: grace.value,
     authenticationToken: env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN || undefined,
+    domainSocket: env.MESOS_DOMAIN_SOCKET || undefined,
     agentId: env.MESOS_AGENT_ID || env.MESOS_SLAVE_ID || undefined,
   });
 }

@@ -76,18 +76,15 @@ function errorBody(res: http.IncomingMessage, status: number, resolve: (r: { ok:
   res.once('close', () => resolve(err({ status, message: text.slice(0, MAX_ERROR_BODY) })));
 }
 
-export function nodeHttpTransport(url: string, token: string | undefined): ExecutorTransport {
+/** `socketPath`: talk HTTP over this Unix socket (MESOS_DOMAIN_SOCKET) instead of TCP to `url`'s host. */
+export function nodeHttpTransport(url: string, token: string | undefined, socketPath?: string): ExecutorTransport {
   const u = new URL(url);
-  const secure = u.protocol === 'https:';
+  const secure = u.protocol === 'https:' && socketPath === undefined;
   const request = secure ? https.request : http.request;
-  const base = {
-    protocol: u.protocol,
-    hostname: u.hostname.replace(/^\[|\]$/g, ''),
-    port: u.port,
-    path: u.pathname,
-    method: 'POST',
-    agent: secure ? httpsAgent : httpAgent,
-  };
+  const base: http.RequestOptions =
+    socketPath !== undefined
+      ? { socketPath, path: u.pathname, method: 'POST', agent: httpAgent }
+      : { protocol: u.protocol, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port, path: u.pathname, method: 'POST', agent: secure ? httpsAgent : httpAgent };
   const headers = headersFor(token);
   const send = (call: executor.Call, onResponse: (res: http.IncomingMessage) => void, onError: (e: Error) => void): http.ClientRequest => {
     const body = encodeJson(call);

@@ -47,6 +47,8 @@ export interface FakeAgentOptions {
   recordCalls?: boolean;
   onSubscribe?: (sub: FakeSubscription) => void;
   onCall?: (call: api.Call, sub: FakeSubscription | undefined) => void;
+  /** Also serve on this Unix socket (MESOS_DOMAIN_SOCKET); `environment()` then points executors at it. */
+  unixSocket?: string;
   /** A status to answer a SUBSCRIBE with instead of a stream (e.g. 503), or undefined to accept it. */
   refuseSubscribe?: (call: api.Call) => number | undefined;
 }
@@ -67,6 +69,8 @@ export class FakeAgentExecutorApi {
   private readonly streams = new Map<string, FakeSubscription>();
   private waiters: Waiter[] = [];
 
+  private unixServer: http.Server | undefined;
+
   private constructor(
     private readonly server: http.Server,
     options: FakeAgentOptions,
@@ -81,6 +85,12 @@ export class FakeAgentExecutorApi {
     const agent = new FakeAgentExecutorApi(server, options);
     server.on('request', (req, res) => agent.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    if (options.unixSocket !== undefined) {
+      const unix = http.createServer((req, res) => agent.handle(req, res));
+      unix.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve) => unix.listen(options.unixSocket, resolve));
+      agent.unixServer = unix;
+    }
     return agent;
   }
 
@@ -98,6 +108,7 @@ export class FakeAgentExecutorApi {
       MESOS_AGENT_ENDPOINT: this.endpoint,
       MESOS_CHECKPOINT: '0',
       MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
+      ...(this.options.unixSocket !== undefined ? { MESOS_DOMAIN_SOCKET: this.options.unixSocket } : {}),
       ...extra,
     };
   }
@@ -146,8 +157,10 @@ export class FakeAgentExecutorApi {
   /** Closes every stream and the server. */
   async close(): Promise<void> {
     for (const s of this.streams.values()) s.close();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const server of this.unixServer ? [this.server, this.unixServer] : [this.server]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
