@@ -179,8 +179,9 @@ test('environment: CommandInfo variables over a sane base; nothing leaks from th
       assert.ok(env.HOME !== undefined && env.HOME !== '');
       assert.equal(env.AGORA_TEST, undefined, "the executor's own environment is not passed on");
       assert.equal(env.SECRET_OF_THE_EXECUTOR, undefined);
+      assert.equal(env.AGORA_CONTAINER_ID, 'container-7', 'the agent finds container processes by it');
     },
-    { env: { SECRET_OF_THE_EXECUTOR: 'x' } },
+    { env: { SECRET_OF_THE_EXECUTOR: 'x', AGORA_CONTAINER_ID: 'container-7' } },
   );
 });
 

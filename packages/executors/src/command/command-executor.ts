@@ -18,7 +18,7 @@ import type { FrameworkInfo, KillPolicy, TaskGroupInfo, TaskID, TaskInfo, TaskSt
 import { err, hasCapability, ok, type Result } from '@agora/protocol';
 import type { Clock, Timer } from '@agora/runtime';
 import type { Executor, ExecutorDriver, SubscribedInfo } from '@agora/sdk';
-import { allocationRole, commandArgv, describeExit, requestedUser, taskEnvironment } from './launch-plan.ts';
+import { CONTAINER_ID_ENV, allocationRole, commandArgv, describeExit, requestedUser, taskEnvironment } from './launch-plan.ts';
 import { signalGroup, spawnTask, type SpawnSpec, type TaskExit, type TaskProcess } from './task-process.ts';
 import { resolveRunAs, type LookupUser, type Self } from './user.ts';
 
@@ -218,6 +218,7 @@ export class CommandExecutor implements Executor {
         role: allocationRole(task, this.framework),
         path: this.deps.env.PATH,
         home: runAs.value.home,
+        containerId: this.deps.env[CONTAINER_ID_ENV] || undefined,
       },
       command,
     );

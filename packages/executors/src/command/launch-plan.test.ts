@@ -25,6 +25,7 @@ const base = {
   role: undefined,
   path: undefined,
   home: undefined,
+  containerId: undefined,
 };
 
 test('environment: base, overrides, role, and refusals', () => {
@@ -37,6 +38,8 @@ test('environment: base, overrides, role, and refusals', () => {
   assert.equal(r.value.MESOS_ALLOCATION_ROLE, 'eng');
   assert.equal(r.value.PATH, '/bin');
   assert.equal(r.value.HOME, '/elsewhere');
+  const marked = taskEnvironment({ ...base, containerId: 'c-1' }, cmd({ environment: { variables: [{ name: 'AGORA_CONTAINER_ID', type: 'VALUE', value: 'mine' }] } }));
+  assert.ok(marked.ok && marked.value.AGORA_CONTAINER_ID === 'c-1', 'the agent-given container ID wins');
   const secret = taskEnvironment(base, cmd({ environment: { variables: [{ name: 'S', type: 'SECRET' }] } }));
   assert.deepEqual(secret, { ok: false, error: "Environment variable 'S' is a secret, and this command executor cannot resolve secrets" });
   assert.deepEqual(taskEnvironment(base, cmd({ environment: { variables: [{ name: 'V', type: 'VALUE' }] } })), { ok: false, error: "Environment variable 'V' has no value" });

@@ -5,7 +5,9 @@
  *  - shell form (`shell`, the default): `/bin/sh -c <value>`; `arguments` is ignored.
  *  - argv form (`shell: false`): `value` is the executable's path and `arguments` the complete
  *    argv, argv[0] included (an empty `arguments` means argv = [value]).
- *  - environment: a sane base (below) overlaid by CommandInfo.environment's VALUE variables.
+ *  - environment: a sane base (below) overlaid by CommandInfo.environment's VALUE variables,
+ *    then AGORA_CONTAINER_ID when the agent gave the executor one: the agent finds every process
+ *    of a container by it (a stray a task left behind included), so a framework cannot override it.
  *    SECRET variables cannot be resolved by this executor, so they fail the task rather than run
  *    it with a variable silently missing.
  */
@@ -39,7 +41,11 @@ export interface BaseEnvironment {
   readonly role: string | undefined;
   readonly path: string | undefined;
   readonly home: string | undefined;
+  /** The executor's AGORA_CONTAINER_ID, passed on to the task. */
+  readonly containerId: string | undefined;
 }
+
+export const CONTAINER_ID_ENV = 'AGORA_CONTAINER_ID';
 
 export function taskEnvironment(base: BaseEnvironment, command: CommandInfo): Result<Record<string, string>, string> {
   const env: Record<string, string> = {
@@ -58,6 +64,7 @@ export function taskEnvironment(base: BaseEnvironment, command: CommandInfo): Re
     if (v.value === undefined) return err(`Environment variable '${v.name}' has no value`);
     env[v.name] = v.value;
   }
+  if (base.containerId !== undefined) env[CONTAINER_ID_ENV] = base.containerId;
   return ok(env);
 }
 
