@@ -18,8 +18,8 @@ export interface Scale {
 
 const n = (full: number, s: Scale): number => Math.max(1, Math.round(full * s.factor));
 
-function summary(samples: number[]): { p50_ms: string; p99_ms: string } {
-  return { p50_ms: fmt(percentile(samples, 50)), p99_ms: fmt(percentile(samples, 99)) };
+function summary(samples: number[], cpu: number[]): { p50_ms: string; p99_ms: string; cpu_p50_ms: string } {
+  return { p50_ms: fmt(percentile(samples, 50)), p99_ms: fmt(percentile(samples, 99)), cpu_p50_ms: fmt(percentile(cpu, 50)) };
 }
 
 // ───────────────────────── large: 20k agents × 2k frameworks, one role, no filters ─────────────────────────
@@ -35,15 +35,17 @@ export function large(s: Scale): string[] {
   progress(`large: ${agents} agents, ${frameworks} frameworks built`);
   const rng = seededRng(1);
   const samples: number[] = [];
+  const cpu: number[] = [];
   let offers = 0;
   for (let c = 0; c < s.cycles; c++) {
-    const { value, ms } = timed(() => a.allocate({ now: c * 1000, rng }));
+    const { value, ms, cpuMs } = timed(() => a.allocate({ now: c * 1000, rng }));
     samples.push(ms);
+    cpu.push(cpuMs);
     offers = value.offers.length;
     progress(`large: cycle ${c + 1}/${s.cycles} ${fmt(ms)} ms, ${offers} offers`);
     recoverAll(a, value, c * 1000);
   }
-  return [line('large', { agents, frameworks, ...summary(samples), offers_per_cycle: offers, target_ms: 2000 })];
+  return [line('large', { agents, frameworks, ...summary(samples, cpu), offers_per_cycle: offers, target_ms: 2000 })];
 }
 
 // ───────────────────────── decline-offers: every framework filters every agent ─────────────────────────
@@ -75,6 +77,7 @@ export function declineOffers(s: Scale): string[] {
   progress(`decline-offers: filters installed in ${fmt(setupMs)} ms (heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB after GC)`);
   const rng = seededRng(2);
   const cold: number[] = [];
+  const coldCpu: number[] = [];
   const warm: number[] = [];
   let offers = 0;
   for (let c = 0; c < s.cycles; c++) {
@@ -82,6 +85,7 @@ export function declineOffers(s: Scale): string[] {
     must(a.updateWeights([{ role: 'role', weight: 1 }]));
     const r = timed(() => a.allocate({ now: c * 1000, rng }));
     cold.push(r.ms);
+    coldCpu.push(r.cpuMs);
     offers += r.value.offers.length;
     const w = timed(() => a.allocate({ now: c * 1000 + 500, rng }));
     warm.push(w.ms);
@@ -89,7 +93,7 @@ export function declineOffers(s: Scale): string[] {
     progress(`decline-offers: cycle ${c + 1}/${s.cycles} full scan ${fmt(r.ms)} ms, unchanged ${fmt(w.ms)} ms`);
   }
   return [line('decline-offers', {
-    agents, frameworks, ...summary(cold), warm_p50_ms: fmt(percentile(warm, 50)), offers, pairs_per_cycle: agents * frameworks, target_ms: 500,
+    agents, frameworks, ...summary(cold, coldCpu), warm_p50_ms: fmt(percentile(warm, 50)), offers, pairs_per_cycle: agents * frameworks, target_ms: 500,
   })];
 }
 
@@ -153,19 +157,21 @@ export function drfMixed(s: Scale): string[] {
   };
   const warmup = Math.max(3, Math.round(s.cycles / 2));
   const samples: number[] = [];
+  const cpu: number[] = [];
   let offers = 0;
   for (let c = 0; c < warmup + s.cycles * 2; c++) {
     const now = c * 1000;
-    const { value, ms } = timed(() => a.allocate({ now, rng }));
+    const { value, ms, cpuMs } = timed(() => a.allocate({ now, rng }));
     if (c >= warmup) {
       samples.push(ms);
+      cpu.push(cpuMs);
       offers += value.offers.length;
     }
     respond(value, now);
     if (c % 5 === 0) progress(`drf-mixed: cycle ${c + 1} ${fmt(ms)} ms, ${value.offers.length} offers, ${tasks.length} tasks running`);
   }
   return [line('drf-mixed', {
-    agents, frameworks, ...summary(samples), offers_per_cycle: Math.round(offers / samples.length), tasks: tasks.length, target_ms: 100,
+    agents, frameworks, ...summary(samples, cpu), offers_per_cycle: Math.round(offers / samples.length), tasks: tasks.length, target_ms: 100,
   })];
 }
 
@@ -188,15 +194,17 @@ export function quota(s: Scale): string[] {
   progress(`quota: ${agents} agents, ${roleCount} roles with quota, ${roleCount} frameworks built`);
   const rng = seededRng(4);
   const samples: number[] = [];
+  const cpu: number[] = [];
   let allocations = 0;
   for (let c = 0; c < s.cycles; c++) {
-    const { value, ms } = timed(() => a.allocate({ now: c * 1000, rng }));
+    const { value, ms, cpuMs } = timed(() => a.allocate({ now: c * 1000, rng }));
     samples.push(ms);
+    cpu.push(cpuMs);
     allocations = value.offers.length;
     progress(`quota: cycle ${c + 1}/${s.cycles} ${fmt(ms)} ms, ${allocations} offers (${value.stats.quotaOffers} for guarantees)`);
     recoverAll(a, value, c * 1000);
   }
-  return [line('quota', { agents, frameworks: roleCount, roles: roleCount, ...summary(samples), allocations, mesos_ms: 15000 })];
+  return [line('quota', { agents, frameworks: roleCount, roles: roleCount, ...summary(samples, cpu), allocations, mesos_ms: 15000 })];
 }
 
 // ───────────────────────── adding agents and frameworks ─────────────────────────
@@ -205,38 +213,42 @@ export function addAgents(s: Scale): string[] {
   const agents = n(10_000, s);
   const frameworks = n(1_000, s);
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let rep = 0; rep < Math.max(3, Math.min(5, s.cycles)); rep++) {
     const a = new Allocator();
     const fwIds = Array.from({ length: frameworks }, (_, f) => `fw-${pad(f, 4)}`);
     for (const id of fwIds) must(a.addFramework(id, { roles: ['role'] }));
     const total = res('cpus:24;mem:65536;disk:1048576;ports:[31000-32000]');
     const used = res('cpus:8;mem:16384;ports:[31000-31099]').allocate('role');
-    const { ms } = timed(() => {
+    const { ms, cpuMs } = timed(() => {
       for (let i = 0; i < agents; i++) {
         must(a.addAgent(`agent-${pad(i, 5)}`, { hostname: `host-${i}` }, total, { used: { [fwIds[i % frameworks]!]: used } }));
       }
     });
     samples.push(ms);
+    cpu.push(cpuMs);
     progress(`add-agents: ${agents} agents in ${fmt(ms)} ms`);
   }
-  return [line('add-agents', { agents, frameworks, ...summary(samples), mesos_ms: 1610 })];
+  return [line('add-agents', { agents, frameworks, ...summary(samples, cpu), mesos_ms: 1610 })];
 }
 
 export function addFrameworks(s: Scale): string[] {
   const agents = n(10_000, s);
   const frameworks = n(1_000, s);
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let rep = 0; rep < Math.max(3, Math.min(5, s.cycles)); rep++) {
     const a = new Allocator();
     const total = res('cpus:24;mem:65536;disk:1048576;ports:[31000-32000]');
     for (let i = 0; i < agents; i++) must(a.addAgent(`agent-${pad(i, 5)}`, {}, total));
-    const { ms } = timed(() => {
+    const { ms, cpuMs } = timed(() => {
       for (let f = 0; f < frameworks; f++) must(a.addFramework(`fw-${pad(f, 4)}`, { roles: [`role-${f % 10}`] }));
     });
     samples.push(ms);
+    cpu.push(cpuMs);
     progress(`add-frameworks: ${frameworks} frameworks in ${fmt(ms)} ms`);
   }
-  return [line('add-frameworks', { agents, frameworks, ...summary(samples), mesos_ms: 40 })];
+  return [line('add-frameworks', { agents, frameworks, ...summary(samples, cpu), mesos_ms: 40 })];
 }
 
 export const SCENARIOS: Readonly<Record<string, (s: Scale) => string[]>> = {

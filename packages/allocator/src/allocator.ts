@@ -179,10 +179,7 @@ export class Allocator {
       const role = [...fw.roles][0]!;
       groups.set(role, (groups.get(role) ?? Resources.EMPTY).plus(bare.allocate(role)));
     }
-    for (const [role, r] of groups) {
-      const client = s.ensureClient(fw, role);
-      s.addAllocation(client, agent, r, take ? r.unallocate() : undefined);
-    }
+    for (const [role, r] of groups) s.addAllocation(s.ensureClient(fw, role), agent, r.unallocate(), take);
     if (!take) s.recomputeAvailable(agent);
   }
 
@@ -211,7 +208,7 @@ export class Allocator {
         const role = [...fw.roles][0]!;
         groups.set(role, (groups.get(role) ?? Resources.EMPTY).plus(bare.allocate(role)));
       }
-      for (const [role, part] of groups) s.addAllocation(s.ensureClient(fw, role), agent, part);
+      for (const [role, part] of groups) s.addAllocation(s.ensureClient(fw, role), agent, part.unallocate(), false);
     }
     s.setTotal(agent, total);
     return ok(undefined);
@@ -354,13 +351,14 @@ export class Allocator {
     if (role === undefined) return err('recovered resources must carry exactly one allocation role');
     const client = fw.clients.get(role);
     const held = client === undefined ? undefined : agent.allocated.get(client);
-    if (client === undefined || held === undefined || !held.contains(resources)) {
+    const returned = resources.unallocate();
+    if (client === undefined || held === undefined || !held.contains(returned)) {
       return err(`framework ${frameworkId} does not hold ${resources.toString()} on agent ${agentId}`);
     }
-    s.removeAllocation(client, agent, resources, true);
+    s.removeAllocation(client, agent, returned, true);
     if (filter !== undefined && fw.roles.has(role)) {
       const ms = refuseMs(filter.refuseSeconds);
-      if (ms > 0) s.filters.add(client, agent, resources.unallocate(), now + Math.max(ms, s.options.allocationIntervalMs));
+      if (ms > 0) s.filters.add(client, agent, returned, now + Math.max(ms, s.options.allocationIntervalMs));
     }
     s.tryRemoveClient(client);
     return ok(undefined);
@@ -380,7 +378,7 @@ export class Allocator {
     if (role === undefined) return err('offered resources must carry exactly one allocation role');
     const client = fw.clients.get(role);
     const held = client === undefined ? undefined : agent.allocated.get(client);
-    if (client === undefined || held === undefined || !held.contains(offered)) {
+    if (client === undefined || held === undefined || !held.contains(offered.unallocate())) {
       return err(`framework ${frameworkId} does not hold ${offered.toString()} on agent ${agentId}`);
     }
     const updated = offered.applyConversions(conversions);
@@ -390,8 +388,12 @@ export class Allocator {
       .map((c) => ({ consumed: c.consumed.unallocate(), converted: c.converted.unallocate() }));
     const total = agent.total.applyConversions(stripped);
     if (!total.ok) return total;
-    s.removeAllocation(client, agent, offered, false);
-    for (const [r, part] of updated.value.allocations()) s.addAllocation(s.ensureClient(fw, r), agent, part);
+    s.removeAllocation(client, agent, offered.unallocate(), false);
+    // Converted resources keep their allocation role; any without one stay with the offer's role.
+    const parts = updated.value.allocations();
+    const bare = updated.value.filter((e) => e.id.allocationRole === undefined);
+    if (!bare.isEmpty()) parts.set(role, (parts.get(role) ?? Resources.EMPTY).plus(bare.allocate(role)));
+    for (const [r, part] of parts) s.addAllocation(s.ensureClient(fw, r), agent, part.unallocate(), false);
     s.setTotal(agent, total.value);
     s.tryRemoveClient(client);
     return ok(undefined);
@@ -483,7 +485,7 @@ export class Allocator {
     const fw = this.s.frameworks.get(frameworkId);
     if (fw === undefined) return out;
     for (const c of fw.clients.values()) {
-      for (const a of c.agents) out.set(a.id, (out.get(a.id) ?? Resources.EMPTY).plus(a.allocated.get(c)!));
+      for (const a of c.agents) out.set(a.id, (out.get(a.id) ?? Resources.EMPTY).plus(this.s.holding(c, a)));
     }
     return out;
   }

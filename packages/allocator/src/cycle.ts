@@ -14,6 +14,7 @@
  * list is built only with `explain`. An (agent, role) where every active framework was filtered
  * is remembered (keyed by generation counters) and skipped in O(1) next time if nothing changed.
  */
+import type { Unavailability } from '@agora/protocol';
 import { Flag, Resources } from '@agora/resources';
 import { Evaluator, QUOTA_EXEMPT, SKIP } from './evaluate.ts';
 import { EVAL_CLASSES, type AgentState, type Client, type OfferAcc } from './model.ts';
@@ -251,17 +252,16 @@ class Cycle {
   }
 
   private offer(client: Client, agent: AgentState, role: RoleState, toOffer: Resources): void {
-    const allocated = toOffer.allocate(role.path);
-    this.s.addAllocation(client, agent, allocated, toOffer);
+    this.s.addAllocation(client, agent, toOffer, true);
     if (toOffer.has(Flag.SHARED)) this.shared.set(agent, (this.shared.get(agent) ?? Resources.EMPTY).plus(toOffer.shared()));
     const accs = agent.cycleOffers;
     for (const acc of accs) {
       if (acc.client === client) {
-        acc.resources = acc.resources.plus(allocated);
+        acc.resources = acc.resources.plus(toOffer);
         return;
       }
     }
-    const acc: OfferAcc = { client, agent, resources: allocated };
+    const acc: OfferAcc = { client, agent, resources: toOffer };
     accs.push(acc);
     this.accs.push(acc);
     client.offers++;
@@ -343,13 +343,7 @@ class Cycle {
   // ───────────────────────── result ─────────────────────────
 
   private result(inverseOffers: InverseOffer[]): AllocationResult {
-    const offers: Offer[] = this.accs.map((a) => {
-      const o: { frameworkId: string; agentId: string; role: string; resources: Resources; unavailability?: Offer['unavailability'] } = {
-        frameworkId: a.client.framework.id, agentId: a.agent.id, role: a.client.role.path, resources: a.resources,
-      };
-      if (a.agent.unavailability !== undefined) o.unavailability = a.agent.unavailability;
-      return o;
-    });
+    const offers: Offer[] = this.accs.map((a) => new CycleOffer(a));
     const candidates = this.candidates.length;
     const unavailable = this.unavailable.length;
     const outcomes: FrameworkRoleOutcome[] = [];
@@ -386,5 +380,36 @@ class Cycle {
     };
     if (this.pairs !== undefined) result.explain = this.pairs;
     return result;
+  }
+}
+
+/**
+ * An offer of the cycle. The resources are given their allocation info (`allocate(role)`) the
+ * first time they are read, outside the cycle's hot loop; `toJSON` gives the plain object.
+ */
+class CycleOffer implements Offer {
+  readonly frameworkId: string;
+  readonly agentId: string;
+  readonly role: string;
+  readonly unavailability?: Unavailability;
+  private readonly raw: Resources;
+  private allocated: Resources | undefined;
+
+  constructor(acc: OfferAcc) {
+    this.frameworkId = acc.client.framework.id;
+    this.agentId = acc.agent.id;
+    this.role = acc.client.role.path;
+    this.raw = acc.resources;
+    if (acc.agent.unavailability !== undefined) this.unavailability = acc.agent.unavailability;
+  }
+
+  get resources(): Resources {
+    return (this.allocated ??= this.raw.allocate(this.role));
+  }
+
+  toJSON(): Offer {
+    const o: { -readonly [K in keyof Offer]: Offer[K] } = { frameworkId: this.frameworkId, agentId: this.agentId, role: this.role, resources: this.resources };
+    if (this.unavailability !== undefined) o.unavailability = this.unavailability;
+    return o;
   }
 }

@@ -61,7 +61,7 @@ export interface SkipEntry {
   policyGen: number;
 }
 
-/** One offer being built in the current cycle (stage 1 and stage 2 merge into it). */
+/** One offer being built in the current cycle (stage 1 and stage 2 merge into it); no allocation info. */
 export interface OfferAcc {
   readonly client: Client;
   readonly agent: AgentState;
@@ -81,7 +81,7 @@ export class AgentState {
   /** total − offered/allocated (shared resources stay available), kept incrementally. */
   available: Resources = Resources.EMPTY;
   hasGpu = false;
-  /** Offered or allocated resources per client (each carries its allocation role). */
+  /** Offered or allocated resources per client, without allocation info (the client's role is implied). */
   readonly allocated = new Map<Client, Resources>();
   /** Resources used by frameworks the allocator does not know yet (`used` on addAgent). */
   readonly pending = new Map<string, Resources>();

@@ -64,7 +64,7 @@ export function snapshotOf(s: AllocatorState): AllocatorSnapshot {
   const agents: AgentSnapshot[] = [];
   for (const a of s.agents.values()) {
     const allocated: Record<string, Resources> = {};
-    for (const [c, r] of a.allocated) allocated[c.framework.id] = (allocated[c.framework.id] ?? Resources.EMPTY).plus(r);
+    for (const c of a.allocated.keys()) allocated[c.framework.id] = (allocated[c.framework.id] ?? Resources.EMPTY).plus(s.holding(c, a));
     for (const [id, r] of a.pending) allocated[id] = (allocated[id] ?? Resources.EMPTY).plus(r);
     const spec: AgentSpec = {
       hostname: a.hostname, attributes: a.attributes, capabilities: [...a.capabilities] as AgentSpec['capabilities'],

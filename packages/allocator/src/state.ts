@@ -120,40 +120,46 @@ export class AllocatorState {
   // ───────────────────────── allocation accounting ─────────────────────────
 
   /**
-   * Records `allocated` (carrying the client's allocation role) as offered/allocated to `client`
-   * on `agent`. With `taken` (the same resources without allocation info), also takes them out
-   * of the agent's available resources.
+   * Records `resources` as offered/allocated to `client` on `agent`. Stored without allocation
+   * info: the client *is* a (framework, role) pair, so the role is implied, and the cycle never
+   * has to build allocated copies (the master gets them from `holding` or an offer). With `take`
+   * the resources also leave the agent's available resources.
    */
-  addAllocation(client: Client, agent: AgentState, allocated: Resources, taken?: Resources): void {
-    if (allocated.isEmpty()) return;
+  addAllocation(client: Client, agent: AgentState, resources: Resources, take: boolean): void {
+    if (resources.isEmpty()) return;
     const prev = agent.allocated.get(client);
-    agent.allocated.set(client, prev === undefined ? allocated : prev.plus(allocated));
+    agent.allocated.set(client, prev === undefined ? resources : prev.plus(resources));
     client.agents.add(agent);
-    const q = allocated.quantities();
+    const q = resources.quantities();
     const role = client.role;
     this.roleSorter.allocated(role.id, q);
     role.sorter!.allocated(client.id, q);
-    this.roles.trackOffered(role, allocated, 1);
-    if (taken !== undefined) this.setAvailable(agent, agent.available.minus(taken.nonShared()));
+    this.roles.trackOffered(role, resources, 1);
+    if (take) this.setAvailable(agent, agent.available.minus(resources.nonShared()));
   }
 
-  /** The reverse of `addAllocation`; the caller has checked the client holds `allocated` there. */
-  removeAllocation(client: Client, agent: AgentState, allocated: Resources, returnToAvailable: boolean): void {
-    if (allocated.isEmpty()) return;
+  /** The reverse of `addAllocation`; the caller has checked the client holds `resources` there. */
+  removeAllocation(client: Client, agent: AgentState, resources: Resources, returnToAvailable: boolean): void {
+    if (resources.isEmpty()) return;
     const prev = agent.allocated.get(client) ?? Resources.EMPTY;
-    const rest = prev.minus(allocated);
+    const rest = prev.minus(resources);
     if (rest.isEmpty()) {
       agent.allocated.delete(client);
       client.agents.delete(agent);
     } else {
       agent.allocated.set(client, rest);
     }
-    const q = allocated.quantities();
+    const q = resources.quantities();
     const role = client.role;
     this.roleSorter.unallocated(role.id, q);
     role.sorter!.unallocated(client.id, q);
-    this.roles.trackOffered(role, allocated, -1);
-    if (returnToAvailable) this.setAvailable(agent, agent.available.plus(allocated.unallocate().nonShared()));
+    this.roles.trackOffered(role, resources, -1);
+    if (returnToAvailable) this.setAvailable(agent, agent.available.plus(resources.nonShared()));
+  }
+
+  /** What `client` holds on `agent`, with its allocation info (as the master knows it). */
+  holding(client: Client, agent: AgentState): Resources {
+    return agent.allocated.get(client)?.allocate(client.role.path) ?? Resources.EMPTY;
   }
 
   // ───────────────────────── agent resources ─────────────────────────
@@ -179,7 +185,7 @@ export class AllocatorState {
   /** available = total − everything offered or allocated (shared resources always stay). */
   recomputeAvailable(agent: AgentState): void {
     let used = Resources.EMPTY;
-    for (const r of agent.allocated.values()) used = used.plus(r.unallocate().nonShared());
+    for (const r of agent.allocated.values()) used = used.plus(r.nonShared());
     for (const r of agent.pending.values()) used = used.plus(r.unallocate().nonShared());
     const total = agent.total;
     const available = total.has(Flag.SHARED) ? total.nonShared().minus(used).plus(total.shared()) : total.minus(used);

@@ -5,7 +5,6 @@
  * frameworks ahead of it (its `rank` says how many are ahead in the role).
  */
 import { err, ok, type Result } from '@agora/protocol';
-import { Resources } from '@agora/resources';
 import { Evaluator } from './evaluate.ts';
 import {
   OFFER, R_EXHAUSTED, R_INACTIVE, R_RESERVED_OTHER, R_SUPPRESSED, R_UNAVAILABLE, reasonOf,
@@ -25,7 +24,7 @@ export function whyNoOffer(s: AllocatorState, frameworkId: string, agentId: stri
   for (const path of fw.roles) {
     const client = fw.clients.get(path)!;
     const role = client.role;
-    const holding = agent.allocated.get(client) ?? Resources.EMPTY;
+    const holding = s.holding(client, agent);
     const no = (code: number): void => {
       out.push({ role: path, offerable: false, holding, reason: reasonOf(code, ev.detail) });
     };
