@@ -276,10 +276,11 @@ test('SHUTDOWN before any task: the executor ends at once', async () => {
   });
 });
 
-test('a second LAUNCH is refused with TASK_FAILED; LAUNCH_GROUP with TASK_ERROR', async () => {
+test('a second LAUNCH is refused with TASK_FAILED; LAUNCH_GROUP with TASK_ERROR; a replayed LAUNCH is ignored', async () => {
   await scenario(async (s) => {
     s.launch(shellTask('sleep 30'));
     await s.waitForState('TASK_RUNNING');
+    s.launch(shellTask('sleep 30'));
     s.launch(shellTask('true', { task_id: { value: 't2' }, name: 't2' }));
     s.agent.send('exec-1', { type: 'LAUNCH_GROUP', launch_group: { task_group: { tasks: [shellTask('true', { task_id: { value: 'g1' } })] } } });
     await s.waitForState('TASK_FAILED', 't2');
@@ -367,4 +368,32 @@ test('an unusable environment is an error naming the variable', () => {
   assert.ok(!r2.ok && r2.error.startsWith('MESOS_DIRECTORY: expected to be set'));
   const r3 = startCommandExecutor({ MESOS_FRAMEWORK_ID: 'f', MESOS_EXECUTOR_ID: 'e', MESOS_AGENT_ENDPOINT: '127.0.0.1:5051', MESOS_DIRECTORY: '/tmp', AGORA_SWITCH_USER: 'maybe' });
   assert.ok(!r3.ok && r3.error === "AGORA_SWITCH_USER: expected 0 or 1, got 'maybe'");
+});
+
+test('checkpointing: the terminal update waits for the agent to come back, then the executor ends on its acknowledgement', async () => {
+  let refuse = false;
+  await scenario(
+    async (s) => {
+      s.launch(shellTask('sleep 0.3'));
+      await s.waitForState('TASK_RUNNING');
+      refuse = true; // the agent restarts: the stream breaks and SUBSCRIBE is answered 503 for a while
+      s.agent.closeStream('exec-1');
+      await new Promise((r) => setTimeout(r, 700)); // the task finishes meanwhile; the ack timeout (150 ms) passes
+      const resubscribe = s.agent.waitForCall((c) => c.type === 'SUBSCRIBE' && (c.subscribe?.unacknowledged_updates?.length ?? 0) > 0);
+      refuse = false;
+      const call = await resubscribe;
+      assert.equal(call.subscribe!.unacknowledged_updates!.at(-1)!.status.state, 'TASK_FINISHED');
+      // The fake agent does not replay updates; acknowledge the terminal one as the real agent would after replaying it.
+      const terminal = call.subscribe!.unacknowledged_updates!.at(-1)!.status;
+      await eventually(() => s.agent.subscription('exec-1') !== undefined, 're-subscription');
+      s.agent.send('exec-1', { type: 'ACKNOWLEDGED', acknowledged: { task_id: terminal.task_id, uuid: terminal.uuid! } });
+      const exit = await s.handle.done;
+      assert.deepEqual(exit, { code: 0, destroyed: false, message: 'the terminal status update was acknowledged' });
+    },
+    {
+      env: { MESOS_CHECKPOINT: '1', MESOS_SUBSCRIPTION_BACKOFF_MAX: '50ms', MESOS_RECOVERY_TIMEOUT: '1mins' },
+      agent: { refuseSubscribe: () => (refuse ? 503 : undefined) },
+      exec: { terminalAckTimeoutMs: 150 },
+    },
+  );
 });

@@ -9,7 +9,8 @@
  *   SHUTDOWN                  kill as above, the grace capped by the shutdown one  KILLED; then end
  *   LAUNCH (second)           refuse                                               FAILED for that task
  *   LAUNCH_GROUP              refuse (task groups need the default executor)       ERROR for each task
- *   terminal update acked     end (also after `terminalAckTimeoutMs` without ack)
+ *   terminal update acked     end (also after `terminalAckTimeoutMs` without ack while subscribed)
+ *   LAUNCH of our own task    ignored (a replay; failing it would report a running task as failed)
  *
  * Grace period of a kill: the KILL event's kill_policy, else the task's, else 3 s. A second KILL
  * may only shorten the remaining escalation, never lengthen it (a retried kill is a no-op).
@@ -106,6 +107,11 @@ export class CommandExecutor implements Executor {
   }
 
   launch(task: TaskInfo): void {
+    if (this.task !== undefined && task.task_id.value === this.task.task_id.value) {
+      // The same task again (an agent replaying its queue): it is already ours; never fail it.
+      this.deps.log(`Ignoring a repeated LAUNCH of task ${task.task_id.value}`);
+      return;
+    }
     if (this.task !== undefined || this.shuttingDown) {
       const why = this.task !== undefined ? 'Attempted to run multiple tasks using a "command" executor' : 'The executor is shutting down';
       this.update(task.task_id, 'TASK_FAILED', why);
@@ -286,9 +292,20 @@ export class CommandExecutor implements Executor {
       this.finish(this.exitCode(), `the task ended (${state}) and the agent is gone`);
       return;
     }
-    this.ackTimer = this.deps.clock.setTimer(this.deps.terminalAckTimeoutMs, () =>
-      this.finish(this.exitCode(), `the terminal status update was not acknowledged within ${this.deps.terminalAckTimeoutMs} ms`),
-    );
+    this.armAckTimer();
+  }
+
+  /**
+   * Ends the executor if the terminal update is not acknowledged in time. While the driver is
+   * re-subscribing (a checkpointing executor whose agent restarts) the wait goes on: the update
+   * travels in the next SUBSCRIBE, and the driver's recovery timeout bounds the wait.
+   */
+  private armAckTimer(): void {
+    const ms = this.deps.terminalAckTimeoutMs;
+    this.ackTimer = this.deps.clock.setTimer(ms, () => {
+      if (this.driver.state === 'RECOVERING' || this.driver.state === 'SUBSCRIBING') return this.armAckTimer();
+      this.finish(this.exitCode(), `the terminal status update was not acknowledged within ${ms} ms`);
+    });
   }
 
   private update(taskId: TaskID, state: TaskState, message?: string, reason?: TaskStatusReason, container?: ContainerStatus): TaskStatus | undefined {
