@@ -22,21 +22,6 @@ export class NameIndex {
   get size(): number {
     return resourceNames().length;
   }
-
-  private lastQ: ResourceQuantities | undefined;
-  private lastVec: QVec = [];
-
-  /**
-   * The dense vector of `q` (read-only for callers). Memoised for the last value: an offer's
-   * quantities go to the role sorter and then to the framework sorter, converted once.
-   */
-  vec(q: ResourceQuantities): QVec {
-    if (q !== this.lastQ) {
-      this.lastVec = vecOf(q, this);
-      this.lastQ = q;
-    }
-    return this.lastVec;
-  }
 }
 
 /** A dense vector of milli-units; indexes past the end read as 0. */

@@ -17,6 +17,17 @@ import { addVec, toQuantities, type QVec } from '../names.ts';
 import type { Rng } from '../rng.ts';
 import type { Sorter, SorterContext } from './sorter.ts';
 
+/** Adds quantities into a dense vector by name id (no intermediate vector). */
+function addQuantities(v: QVec, q: ResourceQuantities, sign: 1 | -1): void {
+  const ids = q.ids;
+  const milli = q.milli;
+  for (let k = 0; k < ids.length; k++) {
+    const i = ids[k]!;
+    while (v.length <= i) v.push(0);
+    v[i] = v[i]! + sign * milli[k]!;
+  }
+}
+
 const ACTIVE = 0;
 const INACTIVE = 1;
 const INTERNAL = 2;
@@ -211,18 +222,17 @@ export abstract class SorterTree implements Sorter {
 
   private change(client: number, quantities: ResourceQuantities, sign: 1 | -1): void {
     const leaf = this.leaf(client);
-    const vec = this.ctx.names.vec(quantities);
     this.checkTotals();
     const clean = !this.dirty;
     for (let node: SorterNode = leaf; node !== this.root; node = node.parent!) {
-      addVec(node.alloc, vec, sign);
+      addQuantities(node.alloc, quantities, sign);
       if (sign > 0) node.count++;
       if (clean && node.kind !== INACTIVE) {
         node.share = this.computeShare(node);
         this.reposition(node);
       }
     }
-    addVec(this.root.alloc, vec, sign);
+    addQuantities(this.root.alloc, quantities, sign);
     this.orderStale = true;
   }
 
