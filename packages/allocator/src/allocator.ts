@@ -9,10 +9,11 @@
  */
 import { err, ok, type InverseOfferStatusValue, type Result, type Unavailability } from '@agora/protocol';
 import { ResourceLimits, ResourceQuantities, Resources, roleProblem, UNRESERVED_ROLE } from '@agora/resources';
+import { addAgent, removeAgent, updateAgent } from './agents.ts';
 import { runCycle } from './cycle.ts';
-import { capabilityBits, FrameworkState, stripClass, type AgentState, type Client } from './model.ts';
+import { addFramework, removeFramework, updateFramework } from './frameworks.ts';
+import type { AgentState, Client } from './model.ts';
 import { refuseMs, resolveOptions, type AllocatorOptions } from './options.ts';
-import { checkFrameworkSpec, entriesOf } from './spec.ts';
 import { AllocatorState } from './state.ts';
 import { inspectState, snapshotOf, type AllocatorInspection, type AllocatorSnapshot } from './snapshot-io.ts';
 import type {
@@ -36,73 +37,17 @@ export class Allocator {
   // ───────────────────────── frameworks ─────────────────────────
 
   addFramework(frameworkId: string, spec: FrameworkSpec, options: AddFrameworkOptions = {}): Result<void, string> {
-    const s = this.s;
-    if (s.frameworks.has(frameworkId)) return err(`framework ${frameworkId} is already added`);
-    const checked = checkFrameworkSpec(spec);
-    if (!checked.ok) return checked;
-    const used = entriesOf(options.used);
-    for (const [agentId, r] of used) {
-      if (spec.roles.length !== 1 && r.entries.some((e) => e.id.allocationRole === undefined)) {
-        return err(`used resources on agent ${agentId} carry no allocation role`);
-      }
-    }
-    const fw = new FrameworkState(frameworkId);
-    this.applySpec(fw, spec);
-    fw.active = options.active ?? true;
-    fw.suppressed = new Set((options.suppressedRoles ?? []).filter((r) => fw.roles.has(r)));
-    s.frameworks.set(frameworkId, fw);
-    for (const role of fw.roles) s.ensureClient(fw, role);
-    // Resources agents reported for this framework before it was added.
-    for (const agent of s.pendingAgents.get(frameworkId) ?? []) {
-      const pending = agent.pending.get(frameworkId);
-      if (pending === undefined) continue;
-      agent.pending.delete(frameworkId);
-      this.adopt(fw, agent, pending, false);
-    }
-    s.pendingAgents.delete(frameworkId);
-    for (const [agentId, r] of used) {
-      const agent = s.agents.get(agentId);
-      if (agent === undefined || this.holdsAny(fw, agent)) continue;
-      this.adopt(fw, agent, r, true);
-    }
-    return ok(undefined);
+    return addFramework(this.s, frameworkId, spec, options);
   }
 
+  /** Roles, capabilities, offer filters or suppressed roles changed (UPDATE_FRAMEWORK, re-subscription). */
   updateFramework(frameworkId: string, spec: FrameworkSpec, options: { suppressedRoles?: readonly string[] } = {}): Result<void, string> {
-    const s = this.s;
-    const fw = s.frameworks.get(frameworkId);
-    if (fw === undefined) return err(`unknown framework ${frameworkId}`);
-    const checked = checkFrameworkSpec(spec);
-    if (!checked.ok) return checked;
-    const oldRoles = fw.roles;
-    const oldSuppressed = fw.suppressed;
-    this.applySpec(fw, spec);
-    const wanted = new Set((options.suppressedRoles ?? [...oldSuppressed]).filter((r) => fw.roles.has(r)));
-    fw.suppressed = wanted;
-    for (const role of fw.roles) s.ensureClient(fw, role);
-    for (const client of [...fw.clients.values()]) {
-      const path = client.role.path;
-      s.refreshClient(client);
-      const removed = oldRoles.has(path) && !fw.roles.has(path);
-      const revived = oldSuppressed.has(path) && !wanted.has(path) && fw.roles.has(path);
-      if (removed || revived) s.filters.removeClient(client);
-      s.syncClient(client);
-      if (removed) s.tryRemoveClient(client);
-    }
-    return ok(undefined);
+    return updateFramework(this.s, frameworkId, spec, options);
   }
 
+  /** The framework is gone: everything it held returns to the agents. */
   removeFramework(frameworkId: string): Result<void, string> {
-    const s = this.s;
-    const fw = s.frameworks.get(frameworkId);
-    if (fw === undefined) return err(`unknown framework ${frameworkId}`);
-    s.frameworks.delete(frameworkId);
-    for (const client of [...fw.clients.values()]) {
-      for (const agent of [...client.agents]) s.removeAllocation(client, agent, agent.allocated.get(client)!, true);
-      s.tryRemoveClient(client);
-    }
-    for (const agent of s.agents.values()) agent.outstandingInverse.delete(fw);
-    return ok(undefined);
+    return removeFramework(this.s, frameworkId);
   }
 
   activateFramework(frameworkId: string): Result<void, string> {
@@ -153,65 +98,10 @@ export class Allocator {
     return ok(undefined);
   }
 
-  private applySpec(fw: FrameworkState, spec: FrameworkSpec): void {
-    fw.roles = new Set(spec.roles);
-    fw.capabilities = new Set(spec.capabilities ?? []);
-    fw.caps = capabilityBits(fw.capabilities);
-    fw.strip = stripClass(fw.caps);
-    fw.minAllocatable = new Map(Object.entries(spec.minAllocatableResources ?? {}));
-  }
-
-  private holdsAny(fw: FrameworkState, agent: AgentState): boolean {
-    for (const c of fw.clients.values()) if (agent.allocated.has(c)) return true;
-    return false;
-  }
-
-  /**
-   * Tracks resources a framework already uses on an agent, split by allocation role (resources
-   * without one go to the framework's single role). `take` removes them from `available`
-   * (false when the agent already accounted for them).
-   */
-  private adopt(fw: FrameworkState, agent: AgentState, used: Resources, take: boolean): void {
-    const s = this.s;
-    const groups = used.allocations();
-    const bare = used.filter((e) => e.id.allocationRole === undefined);
-    if (!bare.isEmpty() && fw.roles.size === 1) {
-      const role = [...fw.roles][0]!;
-      groups.set(role, (groups.get(role) ?? Resources.EMPTY).plus(bare.allocate(role)));
-    }
-    for (const [role, r] of groups) s.addAllocation(s.ensureClient(fw, role), agent, r.unallocate(), take);
-    if (!take) s.recomputeAvailable(agent);
-  }
-
   // ───────────────────────── agents ─────────────────────────
 
   addAgent(agentId: string, spec: AgentSpec, total: Resources, options: AddAgentOptions = {}): Result<void, string> {
-    const s = this.s;
-    if (s.agents.has(agentId)) return err(`agent ${agentId} is already added`);
-    const agent = s.newAgent(agentId);
-    this.applyAgentSpec(agent, spec);
-    agent.activated = options.activated ?? true;
-    agent.draining = options.draining ?? false;
-    agent.unavailability = options.unavailability;
-    for (const [frameworkId, r] of entriesOf(options.used)) {
-      const fw = s.frameworks.get(frameworkId);
-      if (fw === undefined) {
-        agent.pending.set(frameworkId, (agent.pending.get(frameworkId) ?? Resources.EMPTY).plus(r));
-        let agents = s.pendingAgents.get(frameworkId);
-        if (agents === undefined) s.pendingAgents.set(frameworkId, (agents = new Set()));
-        agents.add(agent);
-        continue;
-      }
-      const groups = r.allocations();
-      const bare = r.filter((e) => e.id.allocationRole === undefined);
-      if (!bare.isEmpty() && fw.roles.size === 1) {
-        const role = [...fw.roles][0]!;
-        groups.set(role, (groups.get(role) ?? Resources.EMPTY).plus(bare.allocate(role)));
-      }
-      for (const [role, part] of groups) s.addAllocation(s.ensureClient(fw, role), agent, part.unallocate(), false);
-    }
-    s.setTotal(agent, total);
-    return ok(undefined);
+    return addAgent(this.s, agentId, spec, total, options);
   }
 
   /**
@@ -220,42 +110,11 @@ export class Allocator {
    * on the agent, since frameworks may have declined it because of them.
    */
   updateAgent(agentId: string, update: { spec?: AgentSpec; total?: Resources }): Result<boolean, string> {
-    const s = this.s;
-    const agent = s.agents.get(agentId);
-    if (agent === undefined) return err(`unknown agent ${agentId}`);
-    let changed = false;
-    if (update.spec !== undefined) {
-      const before = JSON.stringify([agent.hostname, agent.domain ?? null, [...agent.capabilities].sort()]);
-      const attrsBefore = JSON.stringify(agent.attributes);
-      this.applyAgentSpec(agent, update.spec);
-      if (JSON.stringify(agent.attributes) !== attrsBefore) {
-        s.filters.removeAgent(agent);
-        changed = true;
-      }
-      if (JSON.stringify([agent.hostname, agent.domain ?? null, [...agent.capabilities].sort()]) !== before) changed = true;
-    }
-    if (update.total !== undefined && !update.total.equals(agent.total)) {
-      s.setTotal(agent, update.total);
-      changed = true;
-    }
-    return ok(changed);
+    return updateAgent(this.s, agentId, update);
   }
 
   removeAgent(agentId: string): Result<void, string> {
-    const s = this.s;
-    const agent = s.agents.get(agentId);
-    if (agent === undefined) return err(`unknown agent ${agentId}`);
-    for (const [client, r] of [...agent.allocated]) {
-      s.removeAllocation(client, agent, r, false);
-      s.tryRemoveClient(client);
-    }
-    for (const frameworkId of agent.pending.keys()) s.pendingAgents.get(frameworkId)?.delete(agent);
-    agent.pending.clear();
-    s.setTotal(agent, Resources.EMPTY);
-    s.filters.removeAgent(agent);
-    for (const fw of s.frameworks.values()) fw.inverseFilters.delete(agent);
-    s.agents.delete(agentId);
-    return ok(undefined);
+    return removeAgent(this.s, agentId);
   }
 
   activateAgent(agentId: string): Result<void, string> {
@@ -311,17 +170,6 @@ export class Allocator {
     const out = new Map<string, Map<string, { status: InverseOfferStatusValue; at: number }>>();
     for (const a of this.s.agents.values()) if (a.unavailability !== undefined) out.set(a.id, new Map(a.inverseStatuses));
     return out;
-  }
-
-  private applyAgentSpec(agent: AgentState, spec: AgentSpec): void {
-    agent.hostname = spec.hostname ?? agent.id;
-    agent.domain = spec.domain;
-    agent.attributes = spec.attributes ?? [];
-    agent.capabilities = new Set(spec.capabilities ?? []);
-    agent.multiRole = agent.capabilities.has('MULTI_ROLE');
-    agent.hierarchicalRole = agent.capabilities.has('HIERARCHICAL_ROLE');
-    const region = spec.domain?.fault_domain?.region.name;
-    agent.remote = region !== undefined && this.s.options.region !== undefined && region !== this.s.options.region;
   }
 
   private withAgent(agentId: string, f: (a: AgentState) => void): Result<void, string> {
