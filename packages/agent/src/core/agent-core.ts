@@ -29,7 +29,7 @@ import { reregistrationMessage } from './views.ts';
 
 export interface CoreConfig {
   hostname: string;
-  /** `ip:port` of this agent's HTTP API, as executors reach it. */
+  /** `ip:port` of this agent's HTTP API, as executors reach it (set once the server listens). */
   endpoint: string;
   port: number;
   resources: Resources;

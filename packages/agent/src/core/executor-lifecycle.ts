@@ -104,15 +104,20 @@ function registrationTimeout(core: AgentCore, ex: ExecutorRecord): void {
   void core.deps.containerizer.destroy(ex.containerId);
 }
 
-/** Sends SHUTDOWN; the container is destroyed after the executor's grace period (at once if it never subscribed). */
+/**
+ * Sends SHUTDOWN; the container is destroyed after the executor's grace period — at once if it
+ * never subscribed, or if the agent is stopping and the executor is not connected.
+ */
 export function shutdownExecutor(core: AgentCore, ex: ExecutorRecord): void {
   if (ex.state === 'TERMINATING' || ex.state === 'TERMINATED') return;
   const wasRegistering = ex.state === 'REGISTERING';
   ex.state = 'TERMINATING';
   ex.registrationTimer?.cancel();
   ex.registrationTimer = undefined;
-  if (ex.connection && !ex.connection.closed) ex.connection.send({ type: 'SHUTDOWN' });
-  if (wasRegistering) {
+  const connected = ex.connection !== undefined && !ex.connection.closed;
+  if (connected) ex.connection!.send({ type: 'SHUTDOWN' });
+  // Nothing to wait for: it never subscribed, or the agent is stopping and it cannot hear us.
+  if (wasRegistering || (core.stopping && !connected)) {
     void core.deps.containerizer.destroy(ex.containerId);
     return;
   }

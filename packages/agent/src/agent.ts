@@ -1,0 +1,191 @@
+/**
+ * `startAgent`: flags → config → directories and resources → containerizer, core, HTTP server →
+ * listen → master link. The handle stops everything it started, in reverse order.
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import { rm, statfs } from 'node:fs/promises';
+import { err, internal, ok, type Result } from '@agora/protocol';
+import { connectChannel, createLogger, systemClock, type Clock, type DaemonHandle, type FastifyInstance, type Logger } from '@agora/runtime';
+import { compileConfig, type AgentConfig, type AgentOptions } from './config.ts';
+import type { Containerizer } from './containerizer/containerizer.ts';
+import { ExecutorHostLauncher } from './containerizer/executor-host.ts';
+import { findEntryPoint } from './containerizer/launcher-entries.ts';
+import { ProcessLauncher } from './containerizer/process-launcher.ts';
+import { RoutingContainerizer } from './containerizer/routing.ts';
+import { NameCache } from './containerizer/users.ts';
+import { AgentCore } from './core/agent-core.ts';
+import { DiskWatcher, GarbageCollector } from './core/gc.ts';
+import { diskSandboxes, SandboxLayout } from './core/sandbox.ts';
+import { buildHttpServer } from './http/server.ts';
+import { agentMetrics } from './http/metrics.ts';
+import { randomIds, type IdSource } from './ids.ts';
+import { MasterLink, type Connector } from './master/link.ts';
+import { machineFacts, totalResources } from './resource-detection.ts';
+
+export interface AgentHandle extends DaemonHandle {
+  /** The ID the master assigned, once registered. */
+  agentId(): string | undefined;
+  /** Resolves with the agent ID at the first registration. */
+  registered(): Promise<string>;
+  /** Resolves (with the master's message) when the master shut this agent down; the agent is closed by then. */
+  readonly shutdownByMaster: Promise<string>;
+  /** Resolves once the agent has stopped, for whatever reason. */
+  readonly closed: Promise<void>;
+  readonly config: AgentConfig;
+  /** The core, for in-process tests and tools (read-only use). */
+  readonly core: AgentCore;
+}
+
+/** Replaceable parts, for tests: a scripted master, a fake clock or containerizer. */
+export interface AgentDeps {
+  clock?: Clock;
+  logger?: Logger;
+  connect?: Connector;
+  containerizer?: Containerizer;
+  ids?: IdSource;
+  random?: () => number;
+}
+
+export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): Promise<Result<AgentHandle, string>> {
+  const compiled = compileConfig(options);
+  if (!compiled.ok) return compiled;
+  const config = compiled.value;
+  let workDirReal: string;
+  try {
+    mkdirSync(config.workDir, { recursive: true });
+    mkdirSync(config.runtimeDir, { recursive: true });
+    workDirReal = realpathSync(config.workDir);
+  } catch (e) {
+    return err(`--work-dir: cannot create '${config.workDir}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const resources = totalResources(machineFacts(config.workDir), config.resourcesFlag, config.defaultRole);
+  if (!resources.ok) return err(`--resources: ${resources.error}`);
+
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger('agent', { level: config.logLevel });
+  const entries = {
+    command: findEntryPoint(config.launcherDir, 'command-executor'),
+    host: findEntryPoint(config.launcherDir, 'executor-host'),
+    default: findEntryPoint(config.launcherDir, 'default-executor'),
+  };
+  if (!entries.command && !entries.host) logger.warn({ launcherDir: config.launcherDir }, 'no command executor found in --launcher-dir: command tasks will fail');
+  const containerizer = deps.containerizer ?? new RoutingContainerizer({
+    commandExecutor: config.commandExecutor,
+    process: new ProcessLauncher({ logger, entryPoint: (kind) => (kind === 'command' ? entries.command : entries.default) }),
+    host: new ExecutorHostLauncher({ runtimeDir: config.runtimeDir, entryPoint: entries.host, logger }),
+  });
+  const layout = new SandboxLayout(config.workDir);
+  const gc = new GarbageCollector({ clock, logger, remove: (path) => rm(path, { recursive: true, force: true }) });
+  const diskWatcher = new DiskWatcher({
+    clock, gc, logger, gcDelayMs: config.gcDelayMs, headroom: config.gcDiskHeadroom, intervalMs: config.diskWatchIntervalMs,
+    usage: async () => {
+      const s = await statfs(config.workDir).catch(() => undefined);
+      return s && s.blocks > 0 ? 1 - s.bavail / s.blocks : undefined;
+    },
+  });
+  const core = new AgentCore(
+    {
+      hostname: config.hostname,
+      endpoint: `${config.advertiseIp}:${config.port}`,
+      port: config.port,
+      resources: resources.value,
+      attributes: config.attributes,
+      executorRegistrationTimeoutMs: config.executorRegistrationTimeoutMs,
+      executorShutdownGracePeriodMs: config.executorShutdownGracePeriodMs,
+      executorReregistrationTimeout: config.executorReregistrationTimeout,
+      recoveryTimeout: config.recoveryTimeout,
+      statusUpdateRetryMinMs: config.statusUpdateRetryMinMs,
+      statusUpdateRetryMaxMs: config.statusUpdateRetryMaxMs,
+      maxCompletedExecutorsPerFramework: config.maxCompletedExecutorsPerFramework,
+      gcDelayMs: config.gcDelayMs,
+      switchUser: config.switchUser,
+      hasDefaultExecutor: entries.default !== undefined,
+      commandExecutorPath: entries.command?.file ?? `${config.launcherDir}/agora-command-executor`,
+    },
+    { clock, ids: deps.ids ?? randomIds, logger, containerizer, layout, sandboxes: diskSandboxes, gc },
+  );
+  const connect: Connector = deps.connect ?? (() => connectChannel<internal.MasterMessage, internal.AgentMessage>(config.master.channelUrl, internal.MasterMessage));
+  const link = new MasterLink({ connect, clock, logger, backoffFactorMs: config.registrationBackoffFactorMs, handlers: core.masterHandlers, ...(deps.random ? { random: deps.random } : {}) });
+  core.attachMaster(link);
+  const metrics = agentMetrics({ core, registered: () => link.registered, gc, diskWatcher });
+  const names = new NameCache();
+  const app: FastifyInstance = buildHttpServer({
+    core, clock, flags: config.flags, metrics, executorHeartbeatIntervalMs: config.executorHeartbeatIntervalMs,
+    files: { names, resolve: () => ({ layout, workDirReal, agentId: core.agentId, index: { latestRun: (fid, eid) => latestRun(core, fid, eid) } }) },
+  });
+  try {
+    await app.listen({ host: config.bindIp, port: config.port });
+  } catch (e) {
+    await containerizer.close().catch(() => undefined);
+    return err(`--port: cannot listen on ${config.bindIp}:${config.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  core.config.port = port;
+  core.config.endpoint = `${config.advertiseIp}:${port}`;
+
+  diskWatcher.start();
+
+  let closing: Promise<void> | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info('agent stopping');
+      link.close();
+      diskWatcher.stop();
+      const graceMs = Math.max(config.executorShutdownGracePeriodMs, maxExecutorGrace(core)) + 1000;
+      const drained = core.stop();
+      await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await containerizer.close().catch((e: unknown) => logger.error({ err: e }, 'error while destroying containers'));
+      await drained;
+      gc.close();
+      // Long-lived streams and keep-alive sockets must not hold the shutdown for their timeouts.
+      const serverClosed = app.close();
+      app.server.closeAllConnections();
+      await serverClosed;
+      logger.info('agent stopped');
+      resolveClosed();
+    })();
+    return closing;
+  };
+  const shutdownByMaster = new Promise<string>((resolve) => core.onShutdown((why) => void close().then(() => resolve(why))));
+  const registered = new Promise<string>((resolve) => core.onRegistered(resolve));
+  link.start();
+  logger.info({ url: `http://${config.advertiseIp}:${port}`, master: config.master.channelUrl, workDir: config.workDir, resources: resources.value.toString() }, 'agent started');
+  return ok({
+    url: `http://${config.advertiseIp}:${port}`,
+    agentId: () => core.agentId,
+    registered: () => registered,
+    shutdownByMaster,
+    closed,
+    config,
+    core,
+    close,
+  });
+}
+
+function maxExecutorGrace(core: AgentCore): number {
+  let max = 0;
+  for (const fw of core.frameworks.values()) {
+    for (const ex of fw.executors.values()) {
+      const ns = ex.info.shutdown_grace_period?.nanoseconds;
+      if (ns !== undefined && ns / 1e6 > max) max = ns / 1e6;
+    }
+  }
+  return max;
+}
+
+/** The run directory `latest` names: the live executor's, else its last completed run's. */
+function latestRun(core: AgentCore, frameworkId: string, executorId: string): string | undefined {
+  const find = (fws: Iterable<{ id: string; executors: Map<string, { directory: string }>; completedExecutors: Array<{ id: string; directory: string }> }>) => {
+    for (const fw of fws) {
+      if (fw.id !== frameworkId) continue;
+      const live = fw.executors.get(executorId);
+      if (live) return live.directory;
+      for (let i = fw.completedExecutors.length - 1; i >= 0; i--) if (fw.completedExecutors[i]!.id === executorId) return fw.completedExecutors[i]!.directory;
+    }
+    return undefined;
+  };
+  return find(core.frameworks.values()) ?? find([...core.completedFrameworks].reverse());
+}

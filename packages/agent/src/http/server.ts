@@ -1,0 +1,43 @@
+/**
+ * The agent's HTTP server: the executor API, the operator API, the legacy JSON endpoints Mesos
+ * tools read (`/state`, `/slave(1)/state`, `/flags`, `/health`, `/version`, `/metrics/snapshot`,
+ * `/monitor/statistics`), Prometheus `/metrics`, and `/files`.
+ */
+import { createHttpServer, type Clock, type FastifyInstance, type MetricsRegistry } from '@agora/runtime';
+import type { Flag } from '@agora/protocol';
+import type { AgentCore } from '../core/agent-core.ts';
+import { registerExecutorApi } from '../executor-api/route.ts';
+import { versionInfo } from '../version.ts';
+import { registerFiles, type FilesContext } from './files.ts';
+import { registerOperatorApi } from './operator-api.ts';
+import { json, jsonOrJsonp } from './respond.ts';
+import { stateJson } from './state-json.ts';
+
+export interface AgentHttpContext {
+  core: AgentCore;
+  clock: Clock;
+  flags: Flag[];
+  metrics: MetricsRegistry;
+  files: FilesContext;
+  executorHeartbeatIntervalMs: number;
+}
+
+export function buildHttpServer(ctx: AgentHttpContext): FastifyInstance {
+  const app = createHttpServer();
+  const flagMap = () => Object.fromEntries(ctx.flags.map((f) => [f.name, f.value ?? '']));
+  registerExecutorApi(app, ctx.core, { clock: ctx.clock, heartbeatIntervalMs: ctx.executorHeartbeatIntervalMs });
+  registerOperatorApi(app, { core: ctx.core, flags: ctx.flags, metrics: ctx.metrics, files: ctx.files });
+  registerFiles(app, ctx.files);
+
+  for (const url of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']) {
+    app.get(url, (req, reply) => jsonOrJsonp(req, reply, stateJson(ctx.core, flagMap())));
+  }
+  for (const url of ['/flags', '/slave(1)/flags']) app.get(url, (req, reply) => jsonOrJsonp(req, reply, { flags: flagMap() }));
+  for (const url of ['/health', '/slave(1)/health']) app.get(url, (_req, reply) => reply.code(200).send());
+  app.get('/version', (req, reply) => jsonOrJsonp(req, reply, versionInfo()));
+  app.get('/metrics/snapshot', (req, reply) => jsonOrJsonp(req, reply, ctx.metrics.snapshot()));
+  app.get('/metrics', (_req, reply) => reply.code(200).header('content-type', 'text/plain; version=0.0.4').send(ctx.metrics.prometheus()));
+  // Per-container usage arrives with the isolators; until then there is nothing to report.
+  for (const url of ['/monitor/statistics', '/monitor/statistics.json']) app.get(url, (_req, reply) => json(reply, []));
+  return app;
+}
