@@ -8,10 +8,12 @@ export function num(x: number | string | undefined): string {
   return String(Math.round(x * 1000) / 1000);
 }
 
-/** Megabytes the way people read them: 512 MB, 1.5 GB. */
+/** Megabytes the way people read them: 512 MB, 1.5 GB, 247 GB, 1.2 TB. */
 export function mb(x: number | string | undefined): string {
   if (x === undefined || typeof x === 'string') return x ?? '-';
-  if (x >= 1024) return `${num(x / 1024)} GB`;
+  const round = (v: number) => String(v >= 100 ? Math.round(v) : Math.round(v * 10) / 10);
+  if (x >= 1024 * 1024) return `${round(x / 1024 / 1024)} TB`;
+  if (x >= 1024) return `${round(x / 1024)} GB`;
   return `${num(x)} MB`;
 }
 
