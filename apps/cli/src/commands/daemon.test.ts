@@ -70,3 +70,20 @@ test('a real master: agora master runs it, client commands read it, execute subs
   child.kill('SIGTERM');
   assert.equal(await exited, 0, `graceful stop:\n${logs}`);
 });
+
+test('agora local routes flags by the real daemons\' tables', { skip: !(masterLoads && agentLoads) && 'a daemon package has no entry yet' }, async () => {
+  const { splitLocalArgs } = await import('../local/flags.ts');
+  const master = await loadDaemon('master');
+  const agent = await loadDaemon('agent');
+  assert.ok(master.ok && agent.ok);
+  const r = splitLocalArgs(
+    ['--allocation-interval=500ms', '--resources', 'cpus:2;mem:1024', '--ip', '127.0.0.1', '--log-level', 'debug', '--command-executor', 'process', '--heartbeat-interval=2secs'],
+    master.value.flags,
+    agent.value.flags,
+  );
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  assert.deepEqual(r.value.masterArgs, ['--allocation-interval=500ms', '--ip=127.0.0.1', '--log-level=debug', '--heartbeat-interval=2secs']);
+  assert.deepEqual(r.value.agentArgs, ['--resources=cpus:2;mem:1024', '--ip=127.0.0.1', '--log-level=debug', '--command-executor=process']);
+  const bad = splitLocalArgs(['--master', 'x:5050'], master.value.flags, agent.value.flags);
+  assert.ok(!bad.ok);
+});
