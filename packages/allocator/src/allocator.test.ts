@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Resources } from '@agora/resources';
+import { conversionsFor, Resources } from '@agora/resources';
 import { Allocator } from './allocator.ts';
 import { seededRng } from './rng.ts';
 import { declineAll, must, offeredTo, offersOf, R } from './testing/harness.ts';
@@ -105,9 +105,8 @@ test('updateAllocation applies RESERVE to an offer; updateAvailable to free reso
   must(a.addAgent('a1', {}, R('cpus:4;mem:1024')));
   must(a.addFramework('f', { roles: ['eng'] }));
   const o = a.allocate({ now: 0, rng }).offers[0]!;
-  const consumed = R('cpus:1').allocate('eng');
-  const converted = must(R('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'eng', principal: 'p' })).allocate('eng');
-  must(a.updateAllocation('f', 'a1', o.resources, [{ consumed, converted }]));
+  const reserve = must(R('cpus:1').pushReservation({ type: 'DYNAMIC', role: 'eng', principal: 'p' })).allocate('eng');
+  must(a.updateAllocation('f', 'a1', o.resources, must(conversionsFor({ type: 'RESERVE', resources: reserve }))));
   const held = a.allocation('f').get('a1')!;
   assert.equal(held.reserved('eng').scalar('cpus'), 1);
   assert.equal(held.unreserved().scalar('cpus'), 3);
@@ -153,4 +152,25 @@ test('a decline with refuse_seconds 0 installs no filter; unused offers come bac
   const r = a.allocate({ now: 0, rng });
   declineAll(a, r, 0, 0);
   assert.ok(offeredTo(a.allocate({ now: 1, rng }), 'f').equals(R('cpus:1;mem:64')));
+});
+
+test('CREATE and DESTROY of a persistent volume in an offer change the agent total and the allocation', () => {
+  const a = new Allocator();
+  must(a.addAgent('a1', {}, R('cpus:2;mem:256;disk(eng):100')));
+  must(a.addFramework('f', { roles: ['eng'] }));
+  const o = a.allocate({ now: 0, rng }).offers[0]!;
+  const volume = must(Resources.fromProto([{
+    name: 'disk', type: 'SCALAR', scalar: { value: 100 }, reservations: [{ type: 'STATIC', role: 'eng' }],
+    disk: { persistence: { id: 'v1' }, volume: { container_path: 'data', mode: 'RW' } }, allocation_info: { role: 'eng' },
+  }]));
+  must(a.updateAllocation('f', 'a1', o.resources, must(conversionsFor({ type: 'CREATE', volumes: volume }))));
+  assert.equal(a.allocation('f').get('a1')!.persistentVolumes().size, 1);
+  const held = a.allocation('f').get('a1')!;
+  must(a.recoverResources('f', 'a1', held, undefined, 1));
+  assert.equal(a.available('a1')!.persistentVolumes().size, 1, 'the volume stays on the agent');
+  const again = a.allocate({ now: 2, rng }).offers[0]!;
+  assert.equal(again.resources.persistentVolumes().size, 1, 'and is offered back to its role');
+  must(a.updateAllocation('f', 'a1', again.resources, must(conversionsFor({ type: 'DESTROY', volumes: volume }))));
+  must(a.recoverResources('f', 'a1', a.allocation('f').get('a1')!, undefined, 3));
+  assert.ok(a.available('a1')!.equals(R('cpus:2;mem:256;disk(eng):100')));
 });

@@ -8,7 +8,7 @@
  * an agent, a framework or an allocation adjusts DRF shares and quota accounting in place.
  */
 import { err, ok, type InverseOfferStatusValue, type Result, type Unavailability } from '@agora/protocol';
-import { ResourceLimits, ResourceQuantities, Resources, roleProblem, UNRESERVED_ROLE } from '@agora/resources';
+import { ResourceLimits, ResourceQuantities, Resources, roleProblem, UNRESERVED_ROLE, type Conversion } from '@agora/resources';
 import { addAgent, removeAgent, updateAgent } from './agents.ts';
 import { runCycle } from './cycle.ts';
 import { addFramework, removeFramework, updateFramework } from './frameworks.ts';
@@ -21,11 +21,8 @@ import type {
 } from './types.ts';
 import { whyNoOffer } from './why.ts';
 
-/** A resource conversion (Mesos `ResourceConversion`): what an operation consumes and produces. */
-export interface Conversion {
-  readonly consumed: Resources;
-  readonly converted: Resources;
-}
+/** A resource conversion (Mesos `ResourceConversion`), e.g. from `conversionsFor(operation)`. */
+export type { Conversion };
 
 export class Allocator {
   private readonly s: AllocatorState;
