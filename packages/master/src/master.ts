@@ -11,7 +11,7 @@
 import {
   PARTITION_AWARE_STATES, encodeJson, isTerminalState,
   type AgentID, type ExecutorID, type MasterInfo, type Offer, type TaskState, type TaskStatus, type TaskStatusReason,
-  type internal, type scheduler, type Unavailability,
+  type internal, type QuotaConfig, type scheduler, type Unavailability,
 } from '@agora/protocol';
 import { Resources } from '@agora/resources';
 import type { Clock, Logger, MetricsRegistry, Timer } from '@agora/runtime';
@@ -68,6 +68,8 @@ export class Master {
   readonly unreachableAgents = new Map<string, UnreachableAgent>();
   readonly goneAgents = new Map<string, number>();
   readonly offers = new Map<string, OfferRecord>();
+  /** Quota configs by top-level role (GET_QUOTA; persisted by the registry in HA mode). */
+  readonly quotas = new Map<string, QuotaConfig>();
 
   private frameworkSeq = 0;
   private agentSeq = 0;

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { Allocator, frameworkSpecFromInfo, seededRng, type AllocatorOptions, type Rng } from '@agora/allocator';
 import type { Result } from '@agora/protocol';
-import type { ResourceQuantities, Resources } from '@agora/resources';
+import type { ResourceLimits, ResourceQuantities, Resources } from '@agora/resources';
 import type { Logger } from '@agora/runtime';
 import type { AgentSpec, AllocationRun, AllocatorPort, FrameworkSpec } from './port.ts';
 
@@ -101,7 +101,7 @@ export class AllocatorAdapter implements AllocatorPort {
   weights(): ReadonlyMap<string, number> {
     return this.weightTable;
   }
-  updateQuota(role: string, guarantees: ResourceQuantities, limits: ResourceQuantities | undefined) {
+  updateQuota(role: string, guarantees: ResourceQuantities, limits: ResourceLimits | undefined) {
     const r = this.engine.updateQuota(role, limits === undefined ? { guarantees } : { guarantees, limits });
     return r.ok ? { ok: true as const } : { ok: false as const, error: r.error };
   }

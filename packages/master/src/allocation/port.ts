@@ -4,7 +4,7 @@
  * was built with); `allocate` returns decisions, the master turns them into offers.
  */
 import type { AgentCapability, Attribute, DomainInfo, FrameworkInfo, Unavailability } from '@agora/protocol';
-import type { ResourceQuantities, Resources } from '@agora/resources';
+import type { ResourceLimits, ResourceQuantities, Resources } from '@agora/resources';
 import type { Result } from '@agora/protocol';
 import type { WhyNoOffer } from '@agora/allocator';
 
@@ -83,5 +83,5 @@ export interface AllocatorPort {
   /** DRF dominant share per role, for metrics and GET_ROLES. */
   roleShares(): ReadonlyMap<string, number>;
   /** Sets (or, with empty guarantees and limits, clears) a top-level role's quota. */
-  updateQuota(role: string, guarantees: ResourceQuantities, limits: ResourceQuantities | undefined): { ok: true } | { ok: false; error: string };
+  updateQuota(role: string, guarantees: ResourceQuantities, limits: ResourceLimits | undefined): { ok: true } | { ok: false; error: string };
 }

@@ -10,6 +10,7 @@ import { encodeJson, master, validateMasterCall, type Role } from '@agora/protoc
 import { isValidRole, Resources } from '@agora/resources';
 import type { Master } from '../master.ts';
 import { markGone } from '../agents/gone.ts';
+import { updateQuota } from '../operator/quota.ts';
 import { frameworkAllocated, getAgents, getExecutors, getFrameworks, getState, getTasks } from '../operator/views.ts';
 import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
@@ -125,6 +126,18 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
           m.requestAllocation([id]);
         }
         return reply.code(200).send();
+      }
+      case 'GET_QUOTA': {
+        const configs = [...m.quotas.values()];
+        const infos = configs.filter((c) => c.guarantees).map((c) => ({
+          role: c.role,
+          guarantee: Object.entries(c.guarantees!).map(([name, v]) => ({ name, type: 'SCALAR' as const, scalar: v })),
+        }));
+        return respond(reply, { type, get_quota: { status: { ...(configs.length ? { configs } : {}), ...(infos.length ? { infos } : {}) } } });
+      }
+      case 'UPDATE_QUOTA': {
+        const r = updateQuota(m, call.update_quota!.quota_configs ?? [], call.update_quota!.force ?? false);
+        return r.ok ? reply.code(200).send() : text(reply, 400, r.error);
       }
       case 'GET_MAINTENANCE_STATUS':
         return respond(reply, { type, get_maintenance_status: { status: {} } });
