@@ -67,8 +67,8 @@ export function registerMasterMetrics(reg: MetricsRegistry, m: Master): void {
       used = used.plus(agentAllocated(a));
     }
     for (const name of ['cpus', 'mem', 'disk', 'gpus']) {
-      const t = total.scalar(name) / 1000;
-      const u = used.scalar(name) / 1000;
+      const t = total.scalar(name);
+      const u = used.scalar(name);
       out[`master/${name}_total`] = t;
       out[`master/${name}_used`] = u;
       out[`master/${name}_percent`] = t > 0 ? u / t : 0;

@@ -226,6 +226,7 @@ test('legacy endpoints: state, jsonp, tasks paging, redirect, version, metrics',
   const snap = (await (await fetch(url('/metrics/snapshot'))).json()) as Record<string, number>;
   assert.equal(snap['master/elected'], 1);
   assert.ok('master/tasks_running' in snap && 'master/cpus_total' in snap);
+  assert.equal(snap['master/cpus_total'], 0, 'no agents yet');
   const prom = await (await fetch(url('/metrics'))).text();
   assert.match(prom, /^agora_master_elected 1$/m);
 });

@@ -39,7 +39,7 @@ test('SUBSCRIBE: SUBSCRIBED then HEARTBEAT, then heartbeats every interval', () 
 });
 
 test('an agent registers and its resources are offered whole, one offer per agent and role', () => {
-  const { agent, offer } = setup();
+  const { h, agent, offer } = setup();
   assert.equal(agent.id, 'M-S0');
   assert.equal(offer.agent_id.value, 'M-S0');
   assert.equal(offer.hostname, 'host1');
@@ -47,6 +47,9 @@ test('an agent registers and its resources are offered whole, one offer per agen
   const cpus = offer.resources?.find((r) => r.name === 'cpus');
   assert.equal(cpus?.scalar?.value, 4);
   assert.equal(cpus?.role, '*', 'pre-refinement format for frameworks without RESERVATION_REFINEMENT');
+  const snap = h.metrics.snapshot();
+  assert.equal(snap['master/cpus_total'], 4);
+  assert.equal(snap['master/mem_total'], 4096);
   assert.equal(offer.allocation_info, undefined, 'allocation_info is stripped without MULTI_ROLE');
 });
 
