@@ -203,14 +203,19 @@ test('checkpointing: retries with backoff ≤ MESOS_SUBSCRIPTION_BACKOFF_MAX, th
     await agent.close(); // the agent is gone: connections are refused from now on
     await eventually(() => executor.seen.includes('disconnected'), 'disconnected');
     assert.equal(driver.state, 'RECOVERING');
-    // The immediate attempt fails; the next one waits random() × max = 2 s.
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(clock!.timers >= 2, true, 'a retry timer and the recovery timer are armed');
+    // The immediate attempt fails; the next one waits random() × max = 2 s. Live timers: the
+    // heartbeat, the recovery timeout and (once an attempt has failed) the retry.
+    const retryArmed = () => eventually(() => clock!.timers === 3, 'a failed attempt to arm the retry timer');
     for (let i = 0; i < 4; i++) {
-      clock!.advance(2_000);
-      await new Promise((r) => setTimeout(r, 30));
+      await retryArmed();
+      const attempts = agent.calls.length;
+      clock!.advance(1_999);
+      assert.equal(clock!.timers, 3, 'no attempt before the backoff has passed');
+      clock!.advance(1);
       assert.equal(driver.state, 'RECOVERING');
+      assert.equal(agent.calls.length, attempts, 'the agent is gone: nothing reaches it');
     }
+    await retryArmed();
     assert.ok(!executor.seen.includes('shutdown'));
     clock!.advance(2_000); // 10 s since the disconnection
     await eventually(() => executor.seen.includes('shutdown'), 'shutdown after the recovery timeout');
@@ -228,9 +233,10 @@ test('checkpointing: the agent coming back within the recovery timeout cancels i
       refuse = true; // the restarted agent is still recovering
       agent.closeStream('exec-1');
       await eventually(() => executor.seen.includes('disconnected'), 'disconnected');
-      await new Promise((r) => setTimeout(r, 30));
+      const retryArmed = () => eventually(() => clock!.timers === 3, 'a refused attempt to arm the retry timer');
+      await retryArmed();
       clock!.advance(1_000);
-      await new Promise((r) => setTimeout(r, 30));
+      await retryArmed();
       assert.equal(driver.state, 'RECOVERING');
       refuse = false;
       clock!.advance(1_000);
@@ -278,13 +284,16 @@ test('an agent that cannot be reached at all: shutdown without disconnected', as
 test('a refused SUBSCRIBE (503) is retried every subscribeRetryMs; an unexpected status is reported', async () => {
   let answer: number | undefined = 503;
   await withHarness({ fakeClock: true, agent: { refuseSubscribe: () => answer } }, async ({ driver, executor, clock }) => {
-    await new Promise((r) => setTimeout(r, 50));
+    // Live timers: the heartbeat, and the retry once a refusal has been processed.
+    const retryArmed = () => eventually(() => clock!.timers === 2, 'the retry timer');
+    await retryArmed();
     assert.equal(driver.state, 'SUBSCRIBING');
     assert.deepEqual(executor.errors, [], '503 is expected while the agent recovers');
     answer = 400;
     clock!.advance(1_000);
     await eventually(() => executor.errors.length === 1, 'error');
     assert.match(executor.errors[0]!, /^Received unexpected '400' \(refused by the fake agent\) for SUBSCRIBE$/);
+    await retryArmed();
     answer = undefined;
     clock!.advance(1_000);
     await eventually(() => driver.state === 'SUBSCRIBED', 'subscribed');
