@@ -249,7 +249,7 @@ test('a retried KILL with a longer grace does not postpone the escalation; a sho
     kill(200);
     await s.waitForState('TASK_KILLED');
     const elapsed = Date.now() - t0;
-    assert.ok(elapsed >= 190 && elapsed < 1_500, `killed after ${elapsed} ms`);
+    assert.ok(elapsed >= 190 && elapsed < 1_900, `killed after ${elapsed} ms (the 2 s grace was not used)`);
     await s.handle.done;
   });
 });
