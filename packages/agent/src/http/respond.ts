@@ -9,8 +9,10 @@ export function text(reply: FastifyReply, status: number, message: string): Fast
   return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(message);
 }
 
+/** JSON with `Content-Type: application/json` exactly (some clients compare it byte for byte). */
 export function json(reply: FastifyReply, value: unknown, status = 200): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send(encodeJson(value));
+  // A Buffer body keeps fastify from appending "; charset=utf-8".
+  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(encodeJson(value)));
 }
 
 /** 405 with Allow, worded as libprocess does. */
