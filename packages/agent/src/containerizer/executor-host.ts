@@ -147,6 +147,13 @@ export class ExecutorHostLauncher implements Containerizer {
     c.finish(t);
   }
 
+  /** Kills what is left of the container's tasks, then reports it ended (whatever happens). */
+  private afterKill(c: HostContainer, t: ContainerTermination): void {
+    this.killTasks(c)
+      .catch((e: unknown) => this.opts.logger.error({ err: e, containerId: c.id }, 'failed to kill task processes'))
+      .finally(() => this.end(c, t));
+  }
+
   /** Kills the recorded task processes (and their trees) that are still alive. */
   private async killTasks(c: HostContainer): Promise<void> {
     const roots = [...c.taskPids].map(([pid, starttime]) => ({ pid, starttime }));
@@ -182,7 +189,7 @@ export class ExecutorHostLauncher implements Containerizer {
         const c = this.live.get(m.exited!.container_id);
         if (!c) return;
         const t = { status: m.exited!.status, message: m.exited!.message ?? 'Executor exited' };
-        void this.killTasks(c).then(() => this.end(c, t));
+        this.afterKill(c, t);
         return;
       }
       case 'INSTANCES':
@@ -204,7 +211,7 @@ export class ExecutorHostLauncher implements Containerizer {
     }
     for (const c of [...this.live.values()]) {
       if (!running.has(c.id) && c.launched === undefined) {
-        void this.killTasks(c).then(() => this.end(c, { status: -1, message: 'The executor host no longer runs this executor' }));
+        this.afterKill(c, { status: -1, message: 'The executor host no longer runs this executor' });
       }
     }
   }
@@ -278,12 +285,12 @@ export class ExecutorHostLauncher implements Containerizer {
     for (const c of this.live.values()) c.launched?.(err(`lost the executor host: ${reason}`));
     if (this.closing || this.live.size === 0) return;
     this.opts.logger.warn({ reason }, 'lost the connection to the executor host; checking whether it is still running');
-    void this.connection(false).then((r) => {
+    this.connection(false).then((r) => {
       if (r.ok) return; // INSTANCES will tell which containers ended meanwhile
       this.opts.logger.error({ containers: this.live.size }, 'the executor host is gone; its executors have ended');
       for (const c of [...this.live.values()]) {
-        void this.killTasks(c).then(() => this.end(c, { status: 9, message: 'The executor host exited' }));
+        this.afterKill(c, { status: 9, message: 'The executor host exited' });
       }
-    });
+    }).catch((e: unknown) => this.opts.logger.error({ err: e }, 'bug: reconnecting to the executor host failed'));
   }
 }

@@ -202,6 +202,11 @@ export class AgentCore {
     for (const fn of this.registeredFns) fn(id);
   }
 
+  /** Runs a promise in the background; a rejection (a bug) is logged, never left unhandled. */
+  background(p: Promise<unknown>, what: string): void {
+    p.catch((e: unknown) => this.logger.error({ err: e, what }, 'bug: background work failed'));
+  }
+
   /** Runs a handler; a bug in it is logged instead of taking the daemon down. */
   guard(what: string, fn: () => void): void {
     try {

@@ -43,7 +43,7 @@ export function createExecutor(core: AgentCore, fw: FrameworkRecord, info: Execu
   };
   fw.executors.set(ex.id, ex);
   ex.registrationTimer = core.deps.clock.setTimer(core.config.executorRegistrationTimeoutMs, () => core.guard('registration timeout', () => registrationTimeout(core, ex)));
-  void launchContainer(core, fw, ex);
+  core.background(launchContainer(core, fw, ex), 'launch');
   return ex;
 }
 
@@ -81,11 +81,14 @@ async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: Executo
   });
   if (!r.ok) return core.guard('launch failed', () => launchFailed(core, ex, r.error));
   ex.pid = r.value.pid;
-  const exit = core.deps.containerizer.wait(ex.containerId).then((t) => core.guard('container ended', () => containerTerminated(core, ex, t)));
+  const exit = core.deps.containerizer
+    .wait(ex.containerId)
+    .then((t) => core.guard('container ended', () => containerTerminated(core, ex, t)))
+    .catch((e: unknown) => core.logger.error({ err: e, containerId: ex.containerId }, 'bug: waiting for a container failed'))
+    .finally(() => core.pendingExits.delete(exit));
   core.pendingExits.add(exit);
-  void exit.finally(() => core.pendingExits.delete(exit));
   // Shut down (or timed out) while the launch was in flight: the container goes at once.
-  if (ex.state === 'TERMINATING' && ex.shutdownTimer === undefined) void core.deps.containerizer.destroy(ex.containerId);
+  if (ex.state === 'TERMINATING' && ex.shutdownTimer === undefined) core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
 }
 
 function launchFailed(core: AgentCore, ex: ExecutorRecord, error: string): void {
@@ -101,7 +104,7 @@ function registrationTimeout(core: AgentCore, ex: ExecutorRecord): void {
   core.logger.warn({ executorId: ex.id, frameworkId: ex.frameworkId }, 'executor did not subscribe in time; destroying it');
   ex.state = 'TERMINATING';
   ex.termination = { reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', message: core.registrationTimeoutMessage() };
-  void core.deps.containerizer.destroy(ex.containerId);
+  core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
 }
 
 /**
@@ -118,12 +121,12 @@ export function shutdownExecutor(core: AgentCore, ex: ExecutorRecord): void {
   if (connected) ex.connection!.send({ type: 'SHUTDOWN' });
   // Nothing to wait for: it never subscribed, or the agent is stopping and it cannot hear us.
   if (wasRegistering || (core.stopping && !connected)) {
-    void core.deps.containerizer.destroy(ex.containerId);
+    core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
     return;
   }
   ex.shutdownTimer = core.deps.clock.setTimer(shutdownGrace(core, ex), () => {
     ex.shutdownTimer = undefined;
-    if (ex.state === 'TERMINATING') void core.deps.containerizer.destroy(ex.containerId);
+    if (ex.state === 'TERMINATING') core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
   });
 }
 
