@@ -3,7 +3,7 @@
  * each with its own work dir, started individually so a test can kill one of them.
  */
 import { join } from 'node:path';
-import { freePorts, getJson, removeDir, startAgora, tempDir, waitFor, type Daemon } from './processes.ts';
+import { freePorts, getJson, killMentioning, removeDir, startAgora, tempDir, waitFor, type Daemon } from './processes.ts';
 
 export interface ClusterOptions {
   agents?: number;
@@ -69,6 +69,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     async stop() {
       await Promise.all(agents.map((a) => a.stop()));
       await master.stop();
+      // Executor hosts outlive their agents by design (agent recovery); this test's are ended here.
+      killMentioning(dir);
       removeDir(dir);
     },
   };

@@ -3,7 +3,7 @@
  * `agora` command. Tests stop only what they started, by PID (SIGTERM, then SIGKILL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,5 +114,35 @@ export function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * PIDs of processes whose command line or environment mentions `marker` (a test's unique temp
+ * dir): what a test started, directly or through the daemons it started (executor hosts, tasks).
+ */
+export function pidsMentioning(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const env = readFileSync(`/proc/${name}/environ`, 'utf8');
+      if (cmd.includes(marker) || env.includes(marker)) out.push(Number(name));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
+/** SIGKILLs every process that mentions `marker` (cleanup after a test that crashed a daemon). */
+export function killMentioning(marker: string): void {
+  for (const pid of pidsMentioning(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
