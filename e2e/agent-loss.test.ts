@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { TestFramework } from './support/framework.ts';
-import { getJson, waitFor } from './support/processes.ts';
+import { getJson } from './support/processes.ts';
 
 let c: Cluster;
 before(async () => {
