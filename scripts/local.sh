@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's run line. Until the master lands it installs the dependencies and runs the
-# allocator benchmarks; it will start a whole local cluster (`agora local`) once the master exists.
+# The README's run line: installs what is missing, then runs a whole local cluster in the
+# foreground (`agora local`: a master and two agents; Ctrl-C stops everything). Extra arguments
+# go to `agora local` (see `npx agora local --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec npm run --silent bench:allocator -- "$@"
+exec node apps/cli/bin/agora.js local "$@"
