@@ -287,6 +287,7 @@ export class AgentCore {
     }
     if (!r.value.terminal || !found) return;
     completeTask(found.executor, tid);
+    found.framework.tasks.delete(tid);
     if (found.executor.state === 'TERMINATED' && !hasIncompleteTasks(found.executor)) this.removeExecutor(found.framework, found.executor);
   }
 
@@ -297,7 +298,7 @@ export class AgentCore {
     const id = info.id!.value;
     let fw = this.frameworks.get(id);
     if (!fw) {
-      fw = { id, info, state: 'RUNNING', executors: new Map(), completedExecutors: [] };
+      fw = { id, info, state: 'RUNNING', executors: new Map(), completedExecutors: [], tasks: new Map() };
       this.frameworks.set(id, fw);
       if (this.agentId !== undefined) this.deps.gc?.unschedule(this.deps.layout.frameworkDir(this.agentId, id));
     } else {
@@ -313,13 +314,8 @@ export class AgentCore {
 
   findExecutorOfTask(frameworkId: string, taskId: string): { framework: FrameworkRecord; executor: ExecutorRecord } | undefined {
     const fw = this.frameworks.get(frameworkId);
-    if (!fw) return undefined;
-    for (const ex of fw.executors.values()) {
-      if (ex.launched.has(taskId) || ex.terminated.has(taskId) || ex.queued.some((q) => (q.kind === 'task' ? q.task.task_id.value === taskId : (q.group.tasks ?? []).some((t) => t.task_id.value === taskId)))) {
-        return { framework: fw, executor: ex };
-      }
-    }
-    return undefined;
+    const ex = fw?.tasks.get(taskId);
+    return fw && ex ? { framework: fw, executor: ex } : undefined;
   }
 
   isPartitionAware(frameworkId: string): boolean {
@@ -335,6 +331,7 @@ export class AgentCore {
     if (ex.connection && !ex.connection.closed) ex.connection.close();
     ex.connection = undefined;
     fw.executors.delete(ex.id);
+    for (const [taskId, holder] of fw.tasks) if (holder === ex) fw.tasks.delete(taskId);
     fw.completedExecutors.push(ex);
     while (fw.completedExecutors.length > this.config.maxCompletedExecutorsPerFramework) fw.completedExecutors.shift();
     this.deps.gc?.schedule(this.config.gcDelayMs, ex.directory);

@@ -15,13 +15,11 @@ import {
   type FrameworkRecord, type QueuedItem,
 } from './model.ts';
 
-/** Creates the executor's record and sandbox and starts its container. */
-export function createExecutor(core: AgentCore, fw: FrameworkRecord, info: ExecutorInfo, kind: ExecutorKind): ExecutorRecord | string {
+/** Creates the executor's record, then (asynchronously) its sandbox and its container. */
+export function createExecutor(core: AgentCore, fw: FrameworkRecord, info: ExecutorInfo, kind: ExecutorKind): ExecutorRecord {
   const agentId = core.agentId!;
   const containerId = core.deps.ids.containerId();
   const directory = core.deps.layout.runDir(agentId, fw.id, info.executor_id.value, containerId);
-  const created = core.deps.sandboxes.create(directory);
-  if (!created.ok) return created.error;
   const ex: ExecutorRecord = {
     id: info.executor_id.value,
     frameworkId: fw.id,
@@ -43,7 +41,11 @@ export function createExecutor(core: AgentCore, fw: FrameworkRecord, info: Execu
   };
   fw.executors.set(ex.id, ex);
   ex.registrationTimer = core.deps.clock.setTimer(core.config.executorRegistrationTimeoutMs, () => core.guard('registration timeout', () => registrationTimeout(core, ex)));
-  core.background(launchContainer(core, fw, ex), 'launch');
+  // Tracked until the container's wait is attached, so `stop` also waits for launches in flight.
+  const launching: Promise<void> = launchContainer(core, fw, ex)
+    .catch((e: unknown) => core.logger.error({ err: e, executorId: ex.id }, 'bug: launching an executor failed'))
+    .finally(() => core.pendingExits.delete(launching));
+  core.pendingExits.add(launching);
   return ex;
 }
 
@@ -53,6 +55,12 @@ function shutdownGrace(core: AgentCore, ex: ExecutorRecord): number {
 }
 
 async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord): Promise<void> {
+  const sandbox = await core.deps.sandboxes.create(ex.directory);
+  if (!sandbox.ok) return core.guard('sandbox failed', () => launchFailed(core, ex, sandbox.error));
+  if (ex.state !== 'REGISTERING') {
+    // Shut down (or timed out) while its sandbox was being made: no container at all.
+    return core.guard('launch cancelled', () => containerTerminated(core, ex, { status: -1, message: 'Executor shut down before its container was launched' }));
+  }
   const env = executorEnvironment({
     frameworkId: fw.id,
     executorId: ex.id,
@@ -88,8 +96,11 @@ async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: Executo
     .finally(() => core.pendingExits.delete(exit));
   core.pendingExits.add(exit);
   // Shut down (or timed out) while the launch was in flight: the container goes at once.
-  if (ex.state === 'TERMINATING' && ex.shutdownTimer === undefined) core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
+  if (currentState(ex) === 'TERMINATING' && ex.shutdownTimer === undefined) core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
 }
+
+/** Re-reads the state after an await (where TypeScript's narrowing no longer holds). */
+const currentState = (ex: ExecutorRecord): ExecutorRecord['state'] => ex.state;
 
 function launchFailed(core: AgentCore, ex: ExecutorRecord, error: string): void {
   core.counters.containerLaunchErrors++;
@@ -178,8 +189,9 @@ function deliver(core: AgentCore, ex: ExecutorRecord, item: QueuedItem): void {
   ex.connection!.send(item.kind === 'task' ? { type: 'LAUNCH', launch: { task: item.task } } : { type: 'LAUNCH_GROUP', launch_group: { task_group: item.group } });
 }
 
-/** Delivers a task or group now if the executor is subscribed, otherwise queues it. */
-export function queueOrDeliver(core: AgentCore, ex: ExecutorRecord, item: QueuedItem): void {
+/** Gives the executor a task or group: delivered now if it is subscribed, otherwise queued. */
+export function queueOrDeliver(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord, item: QueuedItem): void {
+  for (const t of item.kind === 'task' ? [item.task] : (item.group.tasks ?? [])) fw.tasks.set(t.task_id.value, ex);
   if (ex.state === 'RUNNING' && ex.connection && !ex.connection.closed) deliver(core, ex, item);
   else ex.queued.push(item);
 }

@@ -9,7 +9,7 @@ import { commandExecutorInfo } from './command-executor.ts';
 import {
   createExecutor, frameworkMessage, idError, killTask, queueOrDeliver, shutdownExecutor, shutdownFramework,
 } from './executor-lifecycle.ts';
-import { hasTask, type ExecutorRecord } from './model.ts';
+import type { ExecutorRecord } from './model.ts';
 
 export function handleMasterMessage(core: AgentCore, msg: internal.MasterMessage): void {
   switch (msg.type) {
@@ -51,8 +51,7 @@ export function handleMasterMessage(core: AgentCore, msg: internal.MasterMessage
 const anyUris = (task: TaskInfo) => (task.command?.uris?.length ?? 0) > 0;
 
 function taskKnown(core: AgentCore, frameworkId: string, taskId: string): boolean {
-  const fw = core.frameworks.get(frameworkId);
-  return fw !== undefined && [...fw.executors.values()].some((e) => hasTask(e, taskId));
+  return core.frameworks.get(frameworkId)?.tasks.has(taskId) ?? false;
 }
 
 /** RUN_TASK: a command task (generated command executor) or a task for a custom executor. */
@@ -83,19 +82,14 @@ function runTask(core: AgentCore, m: internal.RunTask): void {
       return core.agentUpdate(frameworkId, taskId, state, 'REASON_EXECUTOR_TERMINATED', `Executor ${existing.id} is ${existing.state.toLowerCase()}`);
     }
     if (anyUris(task)) return failLaunch('fetching URIs is not supported yet');
-    return queueOrDeliver(core, existing, { kind: 'task', task });
+    return queueOrDeliver(core, core.frameworks.get(frameworkId)!, existing, { kind: 'task', task });
   }
   if (anyUris(task) || (info.command?.uris?.length ?? 0) > 0) return failLaunch('fetching URIs is not supported yet');
   if (kind === 'default' && !core.config.hasDefaultExecutor) return failLaunch(noDefaultExecutor());
   if (kind === 'custom' && (info.command?.value ?? '') === '') return failLaunch('the executor has no command to run');
-  const isNew = !core.frameworks.has(frameworkId);
   const fw = core.ensureFramework(m.framework);
   const ex = createExecutor(core, fw, info, kind);
-  if (typeof ex === 'string') {
-    if (isNew) core.frameworks.delete(frameworkId);
-    return failLaunch(ex);
-  }
-  ex.queued.push({ kind: 'task', task });
+  queueOrDeliver(core, fw, ex, { kind: 'task', task });
 }
 
 const noDefaultExecutor = () =>
@@ -125,18 +119,13 @@ function runTaskGroup(core: AgentCore, m: internal.RunTaskGroup): void {
       for (const t of tasks) core.agentUpdate(frameworkId, t.task_id.value, state, 'REASON_EXECUTOR_TERMINATED', `Executor ${existing.id} is ${existing.state.toLowerCase()}`);
       return;
     }
-    return queueOrDeliver(core, existing, { kind: 'group', group: m.task_group });
+    return queueOrDeliver(core, core.frameworks.get(frameworkId)!, existing, { kind: 'group', group: m.task_group });
   }
   if (kind === 'default' && !core.config.hasDefaultExecutor) return failAll('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', noDefaultExecutor());
   if (kind === 'custom' && (info.command?.value ?? '') === '') return failAll('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', 'the executor has no command to run');
-  const isNew = !core.frameworks.has(frameworkId);
   const fw = core.ensureFramework(m.framework);
   const ex = createExecutor(core, fw, info, kind);
-  if (typeof ex === 'string') {
-    if (isNew) core.frameworks.delete(frameworkId);
-    return failAll('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', ex);
-  }
-  ex.queued.push({ kind: 'group', group: m.task_group });
+  queueOrDeliver(core, fw, ex, { kind: 'group', group: m.task_group });
 }
 
 /** The master asks about tasks it believes are here: the unknown ones are reported lost (or dropped). */

@@ -51,6 +51,8 @@ export interface FrameworkRecord {
   state: 'RUNNING' | 'TERMINATING';
   executors: Map<string, ExecutorRecord>;
   completedExecutors: ExecutorRecord[];
+  /** Which executor holds each task not yet completed (an index over the executors' lists). */
+  tasks: Map<string, ExecutorRecord>;
 }
 
 export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
@@ -87,11 +89,6 @@ export function queuedTaskInfos(e: ExecutorRecord): TaskInfo[] {
 /** The queued item holding this task, if any. */
 export function findQueued(e: ExecutorRecord, taskId: string): QueuedItem | undefined {
   return e.queued.find((q) => (q.kind === 'task' ? q.task.task_id.value === taskId : (q.group.tasks ?? []).some((t) => t.task_id.value === taskId)));
-}
-
-/** Whether the executor knows the task in any stage before completion. */
-export function hasTask(e: ExecutorRecord, taskId: string): boolean {
-  return e.launched.has(taskId) || e.terminated.has(taskId) || findQueued(e, taskId) !== undefined;
 }
 
 /** Tasks not yet completed: queued, launched, or terminated and unacknowledged. */

@@ -6,7 +6,7 @@
  *
  * Every ID used as a path component has passed `idProblem` before it gets here.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { err, ok, type Result } from '@agora/protocol';
 
@@ -34,23 +34,28 @@ export class SandboxLayout {
   }
 }
 
-/** Creates and removes sandboxes. Emulated agents use `NO_SANDBOXES` (nothing on disk). */
+/**
+ * Creates sandboxes. Asynchronous: the file system work runs off the event loop (it is most of
+ * an agent's cost per task). Emulated agents use `NO_SANDBOXES` (nothing on disk).
+ */
 export interface SandboxStore {
   /** Creates the run directory with empty `stdout`/`stderr`, and points `runs/latest` at it. */
-  create(runDir: string): Result<void, string>;
+  create(runDir: string): Promise<Result<void, string>>;
 }
 
+let linkSeq = 0;
+
 export const diskSandboxes: SandboxStore = {
-  create(runDir) {
+  async create(runDir) {
     try {
-      mkdirSync(runDir, { recursive: true, mode: 0o755 });
-      for (const f of ['stdout', 'stderr']) closeSync(openSync(join(runDir, f), 'a'));
+      await mkdir(runDir, { recursive: true, mode: 0o755 });
+      await Promise.all(['stdout', 'stderr'].map((f) => writeFile(join(runDir, f), '', { flag: 'a' })));
       // Replace the link atomically: a reader never sees `latest` missing.
       const runs = join(runDir, '..');
-      const tmp = join(runs, `.latest-${process.pid}-${Date.now()}`);
-      rmSync(tmp, { force: true });
-      symlinkSync(runDir, tmp);
-      renameSync(tmp, join(runs, 'latest'));
+      const tmp = join(runs, `.latest-${process.pid}-${++linkSeq}`);
+      await rm(tmp, { force: true });
+      await symlink(runDir, tmp);
+      await rename(tmp, join(runs, 'latest'));
       return ok(undefined);
     } catch (e) {
       return err(`Failed to create the sandbox ${runDir}: ${e instanceof Error ? e.message : String(e)}`);
@@ -58,4 +63,4 @@ export const diskSandboxes: SandboxStore = {
   },
 };
 
-export const NO_SANDBOXES: SandboxStore = { create: () => ok(undefined) };
+export const NO_SANDBOXES: SandboxStore = { create: () => Promise.resolve(ok(undefined)) };

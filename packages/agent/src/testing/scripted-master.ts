@@ -19,6 +19,8 @@ export class ScriptedMaster {
   /** When set, connection attempts fail with this error. */
   refuse: string | undefined;
   autoRegister = true;
+  /** When set, every STATUS_UPDATE is acknowledged as it arrives. */
+  autoAck = false;
   agentId = 'S1';
   pingTimeoutSeconds: number | undefined = 75;
   private end: Channel<AgentMessage, MasterMessage> | undefined;
@@ -83,6 +85,11 @@ export class ScriptedMaster {
 
   private onMessage(from: Channel<AgentMessage, MasterMessage>, m: AgentMessage): void {
     this.received.push(m);
+    if (this.autoAck && m.type === 'STATUS_UPDATE') {
+      const u = m.status_update!.update;
+      this.acked.add(`${u.framework_id.value}/${u.status.task_id.value}/${u.uuid}`);
+      from.send({ type: 'STATUS_UPDATE_ACKNOWLEDGEMENT', status_update_acknowledgement: { framework_id: u.framework_id, task_id: u.status.task_id, uuid: u.uuid! } });
+    }
     if (!this.autoRegister) return;
     const reply = { agent_id: { value: this.agentId }, master_info: MASTER_INFO, total_ping_timeout_seconds: this.pingTimeoutSeconds };
     if (m.type === 'REGISTER_AGENT') from.send({ type: 'AGENT_REGISTERED', agent_registered: reply });
