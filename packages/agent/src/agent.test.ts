@@ -7,7 +7,7 @@ import { unwrap } from '@agora/protocol';
 import { parseFlags, silentLogger, systemClock } from '@agora/runtime';
 import { startAgent } from './agent.ts';
 import { AGENT_FLAGS } from './flags.ts';
-import { startTestAgent } from './testing/agent-harness.ts';
+import { eventually, startTestAgent } from './testing/agent-harness.ts';
 import { ScriptedMaster } from './testing/scripted-master.ts';
 
 test('registers with the port it actually listens on, and the master can shut it down', async (t) => {
@@ -22,6 +22,16 @@ test('registers with the port it actually listens on, and the master can shut it
   assert.equal(await agent.shutdownByMaster, 'decommissioned');
   await agent.closed;
   await assert.rejects(fetch(`${url}/health`), 'the server is closed');
+});
+
+test('a graceful stop destroys every executor, then unregisters from the master', async (t) => {
+  const { agent, master } = await startTestAgent(t, ['--executor-registration-timeout=10mins']);
+  master.send({ type: 'RUN_TASK', run_task: { framework: { user: 'root', name: 'f', id: { value: 'fw-1' }, failover_timeout: 0, checkpoint: false }, task: { name: 't', task_id: { value: 't' }, agent_id: { value: 'S1' }, executor: { executor_id: { value: 'e' }, command: { shell: true, value: 'sleep 60' } } } } });
+  await eventually(() => agent.core.frameworks.get('fw-1')?.executors.get('e')?.pid !== undefined, 5000, 'executor started');
+  const pid = agent.core.frameworks.get('fw-1')!.executors.get('e')!.pid!;
+  await agent.close();
+  assert.throws(() => process.kill(pid, 0), 'the executor is gone');
+  await eventually(() => master.of('UNREGISTER_AGENT').length === 1, 2000, 'UNREGISTER_AGENT');
 });
 
 test('startup errors name the flag', async (t) => {

@@ -132,13 +132,16 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   const close = (): Promise<void> => {
     closing ??= (async () => {
       logger.info('agent stopping');
-      link.close();
       diskWatcher.stop();
       const graceMs = Math.max(config.executorShutdownGracePeriodMs, maxExecutorGrace(core)) + 1000;
       const drained = core.stop();
       await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
       await containerizer.close().catch((e: unknown) => logger.error({ err: e }, 'error while destroying containers'));
       await drained;
+      // Nothing of ours runs any more (there is no agent recovery yet): the master may forget us now
+      // instead of waiting for missed pings.
+      link.send({ type: 'UNREGISTER_AGENT' });
+      link.close();
       gc.close();
       // Long-lived streams and keep-alive sockets must not hold the shutdown for their timeouts.
       const serverClosed = app.close();
