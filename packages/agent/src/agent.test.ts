@@ -34,6 +34,24 @@ test('a graceful stop destroys every executor, then unregisters from the master'
   await eventually(() => master.of('UNREGISTER_AGENT').length === 1, 2000, 'UNREGISTER_AGENT');
 });
 
+test('command tasks are routed to the executor host or a process; launch failures become TASK_FAILED', async (t) => {
+  const framework = { user: 'root', name: 'f', id: { value: 'fw-1' }, failover_timeout: 0, checkpoint: false };
+  const run = (m: ScriptedMaster, id: string) => m.send({ type: 'RUN_TASK', run_task: { framework, task: { name: id, task_id: { value: id }, agent_id: { value: 'S1' }, command: { shell: true, value: 'true' } } } });
+  // The fixture host refuses instances without FAKE_TASK: the refusal reaches the framework.
+  const host = await startTestAgent(t, ['--command-executor=host']);
+  run(host.master, 'h1');
+  await eventually(() => host.master.updates().length === 1, 10_000, 'host update');
+  const hs = host.master.of('STATUS_UPDATE')[0]!.status_update!.update.status;
+  assert.equal(hs.state, 'TASK_FAILED');
+  assert.equal(hs.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+  assert.match(hs.message!, /no FAKE_TASK/);
+  // No agora-command-executor in the fixture launcher dir.
+  const proc = await startTestAgent(t, ['--command-executor=process']);
+  run(proc.master, 'p1');
+  await eventually(() => proc.master.updates().length === 1, 10_000, 'process update');
+  assert.match(proc.master.of('STATUS_UPDATE')[0]!.status_update!.update.status.message!, /not installed/);
+});
+
 test('startup errors name the flag', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'agora-agent-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
