@@ -213,7 +213,9 @@ test('re-subscription: updates replayed, STAGING tasks the executor never got ar
   await h.runTask(customTask('b', 'ex1'));
   const first = await h.subscribe('ex1');
   const running = h.status('a', 'TASK_RUNNING');
-  const second = await h.subscribe('ex1', { unacknowledged_updates: [{ status: running }], unacknowledged_tasks: [customTask('a', 'ex1')] });
+  const forged = { ...h.status('a', 'TASK_STAGING') };
+  const second = await h.subscribe('ex1', { unacknowledged_updates: [{ status: running }, { status: forged }], unacknowledged_tasks: [customTask('a', 'ex1')] });
+  assert.equal(h.core.counters.invalidStatusUpdates, 1, 'a replayed update that fails validation is ignored');
   assert.equal(first.closed, true);
   assert.deepEqual(second.types(), ['SUBSCRIBED', 'ACKNOWLEDGED']);
   assert.deepEqual(h.updates(true), ['a:TASK_RUNNING', 'b:TASK_LOST:REASON_AGENT_RESTARTED']);

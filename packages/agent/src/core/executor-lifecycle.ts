@@ -4,7 +4,7 @@
  * grace period, the registration timeout, and the end of its container.
  */
 import {
-  formatDurationMs, idProblem, isTerminalState, type executor as executorApi, type ExecutorInfo, type TaskStatus,
+  formatDurationMs, idProblem, isTerminalState, validateExecutorCall, type executor as executorApi, type ExecutorInfo, type TaskStatus,
 } from '@agora/protocol';
 import type { ContainerTermination, ExecutorKind } from '../containerizer/containerizer.ts';
 import { executorEnvironment } from '../containerizer/environment.ts';
@@ -217,6 +217,13 @@ export function subscribe(core: AgentCore, fw: FrameworkRecord, ex: ExecutorReco
   // Replay the executor's unacknowledged updates (duplicates are harmless); acknowledge after SUBSCRIBED.
   const acks: executorApi.Event[] = [];
   for (const u of sub.unacknowledged_updates ?? []) {
+    // Each replayed update must pass the same checks as an UPDATE call.
+    const problem = validateExecutorCall({ framework_id: { value: fw.id }, executor_id: { value: ex.id }, type: 'UPDATE', update: u });
+    if (problem !== undefined) {
+      core.counters.invalidStatusUpdates++;
+      core.logger.warn({ executorId: ex.id, problem }, 'ignoring an invalid unacknowledged update in SUBSCRIBE');
+      continue;
+    }
     const ack = acceptUpdate(core, fw, ex, u.status);
     if (ack) acks.push(ack);
   }
