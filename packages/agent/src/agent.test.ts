@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unwrap } from '@agora/protocol';
@@ -50,6 +50,20 @@ test('command tasks are routed to the executor host or a process; launch failure
   run(proc.master, 'p1');
   await eventually(() => proc.master.updates().length === 1, 10_000, 'process update');
   assert.match(proc.master.of('STATUS_UPDATE')[0]!.status_update!.update.status.message!, /not installed/);
+});
+
+test('sandboxes of earlier runs are garbage collected by their age', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agora-agent-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const old = join(dir, 'slaves', 'OLD-S0', 'frameworks', 'f', 'executors', 'e', 'runs', 'c');
+  const recent = join(dir, 'slaves', 'RECENT-S0');
+  mkdirSync(old, { recursive: true });
+  mkdirSync(recent, { recursive: true });
+  const eightDaysAgo = Date.now() / 1000 - 8 * 86400;
+  utimesSync(join(dir, 'slaves', 'OLD-S0'), eightDaysAgo, eightDaysAgo);
+  await startTestAgent(t, [`--work-dir=${dir}`]);
+  await eventually(() => !existsSync(join(dir, 'slaves', 'OLD-S0')), 5000, 'old sandboxes removed');
+  assert.ok(existsSync(recent), 'a recent one waits for its gc delay');
 });
 
 test('startup errors name the flag', async (t) => {

@@ -3,7 +3,8 @@
  * listen → master link. The handle stops everything it started, in reverse order.
  */
 import { mkdirSync, realpathSync } from 'node:fs';
-import { rm, statfs } from 'node:fs/promises';
+import { readdir, rm, stat, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { err, internal, ok, type Result } from '@agora/protocol';
 import { connectChannel, createLogger, systemClock, type Clock, type DaemonHandle, type FastifyInstance, type Logger } from '@agora/runtime';
 import { compileConfig, type AgentConfig, type AgentOptions } from './config.ts';
@@ -76,6 +77,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   });
   const layout = new SandboxLayout(config.workDir);
   const gc = new GarbageCollector({ clock, logger, remove: (path) => rm(path, { recursive: true, force: true }) });
+  await scheduleStaleSandboxes(layout, gc, config.gcDelayMs, clock.now(), logger);
   const diskWatcher = new DiskWatcher({
     clock, gc, logger, gcDelayMs: config.gcDelayMs, headroom: config.gcDiskHeadroom, intervalMs: config.diskWatchIntervalMs,
     usage: async () => {
@@ -166,6 +168,23 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
     core,
     close,
   });
+}
+
+/**
+ * Sandboxes of earlier runs of this agent (other agent IDs under `<work_dir>/slaves`) are stale:
+ * there is no recovery yet. Each is collected `--gc-delay` after it was last modified, as Mesos
+ * ages directories by their mtime.
+ */
+async function scheduleStaleSandboxes(layout: SandboxLayout, gc: GarbageCollector, gcDelayMs: number, nowMs: number, logger: Logger): Promise<void> {
+  const slaves = join(layout.workDir, 'slaves');
+  const names = await readdir(slaves).catch(() => [] as string[]);
+  for (const name of names) {
+    const path = join(slaves, name);
+    const s = await stat(path).catch(() => undefined);
+    if (!s?.isDirectory()) continue;
+    gc.schedule(Math.max(0, gcDelayMs - (nowMs - s.mtimeMs)), path);
+    logger.debug({ path }, 'scheduled a previous run\'s sandboxes for garbage collection');
+  }
 }
 
 function maxExecutorGrace(core: AgentCore): number {
