@@ -105,7 +105,7 @@ async function latency(masterUrl: string): Promise<string> {
   return `launch latency agents=${AGENTS} samples=${SAMPLES} p50_ms=${percentile(samples, 0.5).toFixed(1)} p99_ms=${percentile(samples, 0.99).toFixed(1)} max_ms=${samples.at(-1)!.toFixed(1)}`;
 }
 
-async function throughput(masterUrl: string, master: Proc): Promise<string[]> {
+async function throughput(masterUrl: string, master: Proc, agents: Proc): Promise<string[]> {
   const b = framework(masterUrl, 'bench-throughput');
   const launchedAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -130,6 +130,8 @@ async function throughput(masterUrl: string, master: Proc): Promise<string[]> {
     };
   });
   const cpu0 = cpuSeconds(master.pid);
+  const agentsCpu0 = cpuSeconds(agents.pid);
+  const selfCpu0 = process.cpuUsage();
   b.onOffers = () => {
     const offers = b.offers;
     b.offers = [];
@@ -152,12 +154,16 @@ async function throughput(masterUrl: string, master: Proc): Promise<string[]> {
   clearInterval(progress);
   const seconds = (lastRunning - firstLaunch) / 1000;
   const cpu = cpuSeconds(master.pid) - cpu0;
+  const agentsCpu = cpuSeconds(agents.pid) - agentsCpu0;
+  const self = process.cpuUsage(selfCpu0);
+  const selfCpu = (self.user + self.system) / 1e6;
   latencies.sort((a, c) => a - c);
   await new Promise((r) => setTimeout(r, 2000));
   const rss = rssMiB(master.pid);
   const lines = [
     `launch throughput agents=${AGENTS} tasks=${TASKS} tasks_per_offer=${PER_OFFER} tasks_per_s=${(TASKS / seconds).toFixed(0)} seconds=${seconds.toFixed(1)} ` +
-      `p50_ms=${percentile(latencies, 0.5).toFixed(0)} p99_ms=${percentile(latencies, 0.99).toFixed(0)} master_cpu_ms_per_task=${((cpu * 1000) / TASKS).toFixed(3)}`,
+      `p50_ms=${percentile(latencies, 0.5).toFixed(0)} p99_ms=${percentile(latencies, 0.99).toFixed(0)} cpu_ms_per_task: master=${((cpu * 1000) / TASKS).toFixed(3)} ` +
+      `agents=${((agentsCpu * 1000) / TASKS).toFixed(3)} framework=${((selfCpu * 1000) / TASKS).toFixed(3)}`,
     `launch memory agents=${AGENTS} tasks_running=${TASKS} master_rss_mib=${rss.toFixed(0)}`,
   ];
   await b.driver.stop();
@@ -168,7 +174,11 @@ async function main(): Promise<void> {
   log(`machine: ${machine()}`);
   const port = await freePort();
   const masterUrl = `http://127.0.0.1:${port}`;
-  const master = startProcess([AGORA_BIN, 'master', `--port=${port}`, '--log-level=error'], { env: { NODE_OPTIONS: '--max-old-space-size=4096' } });
+  const master = startProcess([AGORA_BIN, 'master', `--port=${port}`, '--log-level=error'], {
+    env: { NODE_OPTIONS: '--max-old-space-size=4096' },
+    // e.g. BENCH_MASTER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the master.
+    nodeArgs: (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  });
   const procs: Proc[] = [master];
   try {
     await waitFor('the master', async () => ((await fetch(`${masterUrl}/health`)).ok ? true : undefined), 60_000);
@@ -187,7 +197,7 @@ async function main(): Promise<void> {
     );
     console.log(`launch registration agents=${AGENTS} seconds=${((performance.now() - t0) / 1000).toFixed(1)} master_rss_mib=${rssMiB(master.pid).toFixed(0)}`);
     if (run('latency')) console.log(await latency(masterUrl));
-    if (run('throughput')) for (const line of await throughput(masterUrl, master)) console.log(line);
+    if (run('throughput')) for (const line of await throughput(masterUrl, master, agents)) console.log(line);
   } finally {
     for (const p of procs.reverse()) await p.stop();
   }

@@ -55,12 +55,18 @@ export interface StreamOptions {
   onClose?: () => void;
 }
 
-/** Base for long-lived response streams: takes the raw response over from fastify. */
+/**
+ * Base for long-lived response streams: takes the raw response over from fastify. Units written in
+ * one event-loop turn are flushed together with the socket corked: each is still its own HTTP
+ * chunk (some clients parse chunk by chunk), but a burst of events costs one system call.
+ */
 abstract class ResponseStream {
   protected readonly res: ServerResponse;
   private done = false;
   private readonly maxBuffered: number;
   private readonly onClose: (() => void) | undefined;
+  private pending: string[] = [];
+  private flushScheduled = false;
 
   protected constructor(reply: FastifyReply, headers: Record<string, string>, opts: StreamOptions) {
     reply.hijack();
@@ -79,21 +85,38 @@ abstract class ResponseStream {
     return this.done;
   }
 
-  /** Writes one unit (one HTTP chunk). Returns false when the stream is closed or was dropped as too slow. */
+  /** Queues one unit (one HTTP chunk). Returns false when the stream is closed or was dropped as too slow. */
   protected writeChunk(chunk: string): boolean {
     if (this.done) return false;
-    if (this.res.writableLength > this.maxBuffered) {
-      this.res.destroy();
-      this.finish();
-      return false;
+    this.pending.push(chunk);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
     }
-    this.res.write(chunk);
     return true;
   }
 
-  /** Ends the response normally. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.done || this.pending.length === 0) return;
+    if (this.res.writableLength > this.maxBuffered) {
+      this.pending = [];
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    const sock = this.res.socket;
+    sock?.cork();
+    for (const c of batch) this.res.write(c);
+    sock?.uncork();
+  }
+
+  /** Ends the response normally (after what is queued). */
   end(): void {
     if (this.done) return;
+    this.flush();
     this.res.end();
     this.finish();
   }
@@ -101,6 +124,7 @@ abstract class ResponseStream {
   private finish(): void {
     if (this.done) return;
     this.done = true;
+    this.pending = [];
     this.onClose?.();
   }
 }
@@ -117,16 +141,6 @@ export class RecordIOWriter extends ResponseStream implements EventStream {
   /** Sends one record; `json` is the already-serialised record. */
   send(json: string): boolean {
     return this.writeChunk(`${Buffer.byteLength(json)}\n${json}`);
-  }
-
-  /** Sends several records, one chunk each, in one TCP burst. */
-  sendMany(records: readonly string[]): boolean {
-    const sock = this.res.socket;
-    sock?.cork();
-    let okAll = true;
-    for (const r of records) okAll = this.send(r) && okAll;
-    if (sock) process.nextTick(() => sock.uncork());
-    return okAll;
   }
 }
 

@@ -28,6 +28,7 @@ import {
 import { describeFetchError, originOfLocation, StaticMasterDetector, type MasterDetector } from './detector.ts';
 import { deliverEvent } from './events.ts';
 import { postCall, type CallResult, type HttpCallOptions } from './http-call.ts';
+import { CallLimiter } from './limiter.ts';
 import type { IdLike } from './ids.ts';
 import type { Scheduler, SchedulerSubscribedInfo } from './scheduler.ts';
 
@@ -63,6 +64,8 @@ export interface SchedulerDriverOptions {
   requestTimeoutMs?: number;
   /** Retries of a call answered 503 (default 3). */
   callRetries?: number;
+  /** Calls in flight at once; the rest queue in order (default 32). */
+  maxConcurrentCalls?: number;
   /** 307 hops followed per request (default 5). */
   maxRedirects?: number;
   /**
@@ -118,6 +121,7 @@ export class SchedulerDriver {
   private readonly defaultHeartbeatMs: number;
   private readonly http: HttpCallOptions;
   private readonly callRetries: number;
+  private readonly limiter: CallLimiter;
   private readonly maxRedirects: number;
   private readonly onRetry: ((reason: string, delayMs: number) => void) | undefined;
   private subscribeOptions: UpdateFrameworkOptions;
@@ -155,8 +159,9 @@ export class SchedulerDriver {
     this.heartbeatMisses = opts.heartbeatMisses ?? 5;
     this.defaultHeartbeatMs = (opts.defaultHeartbeatSeconds ?? 15) * 1000;
     this.heartbeatMs = this.defaultHeartbeatMs;
-    this.http = { fetch: this.fetchFn, clock: this.clock, timeoutMs: opts.requestTimeoutMs ?? 75_000, maxRedirects: opts.maxRedirects ?? 5 };
+    this.http = { fetch: opts.fetch, clock: this.clock, timeoutMs: opts.requestTimeoutMs ?? 75_000, maxRedirects: opts.maxRedirects ?? 5 };
     this.callRetries = opts.callRetries ?? 3;
+    this.limiter = new CallLimiter(Math.max(1, opts.maxConcurrentCalls ?? 32));
     this.maxRedirects = opts.maxRedirects ?? 5;
     this.onRetry = opts.onRetry;
     this.subscribeOptions = { suppressedRoles: opts.suppressedRoles, offerConstraints: opts.offerConstraints };
@@ -425,7 +430,7 @@ export class SchedulerDriver {
       if (this.stateValue !== 'subscribed' || conn === undefined || fid === undefined) {
         return err({ kind: 'not-subscribed', message: `cannot send ${body.type}: not subscribed to a master` });
       }
-      const r = await postCall(this.http, conn.base + SCHEDULER_PATH, conn.streamId, { framework_id: fid, ...body });
+      const r = await this.limiter.run(() => postCall(this.http, conn.base + SCHEDULER_PATH, conn.streamId, { framework_id: fid, ...body }));
       if (!r.ok) return r;
       const { status, body: text } = r.value;
       if (status === expected) return r;
