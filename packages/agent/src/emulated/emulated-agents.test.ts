@@ -12,8 +12,11 @@ async function miniMaster() {
   const updates: internal.StatusUpdate[] = [];
   let n = 0;
   acceptChannels<internal.AgentMessage, internal.MasterMessage>(app, internal.AGENT_CHANNEL_PATH, internal.AgentMessage, (ch) => {
+    let registered = false;
     ch.onMessage((m) => {
-      if (m.type === 'REGISTER_AGENT') {
+      // A registration retried on the same channel (the reply was still in flight) is ignored, as the master does.
+      if (m.type === 'REGISTER_AGENT' && !registered) {
+        registered = true;
         const id = `S${n++}`;
         agents.set(id, ch);
         ch.send({ type: 'AGENT_REGISTERED', agent_registered: { agent_id: { value: id }, master_info: { id: 'm', ip: 0, port: 5050 } } });

@@ -8,7 +8,7 @@ import { eventually, runCustom, startTestAgent } from '../testing/agent-harness.
 async function sandboxAgent(t: { after(fn: () => unknown): void }) {
   const a = await startTestAgent(t, ['--executor-registration-timeout=10mins']);
   runCustom(a.master, 't1', 'ex-1', 'sleep 30');
-  await eventually(() => a.agent.core.frameworks.get('fw-1')?.executors.get('ex-1') !== undefined, 5000, 'executor');
+  await eventually(() => a.agent.core.frameworks.get('fw-1')?.executors.get('ex-1')?.pid !== undefined, 5000, 'executor launched (sandbox made)');
   const dir = a.agent.core.frameworks.get('fw-1')!.executors.get('ex-1')!.directory;
   writeFileSync(join(dir, 'stdout'), 'hello\n');
   mkdirSync(join(dir, 'sub', 'dir'), { recursive: true });
