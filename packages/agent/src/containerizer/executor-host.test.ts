@@ -69,7 +69,7 @@ test('destroy: the host kills the task; the launcher reports the container gone'
   await until(() => survivors(`sleep ${tag}`).length === 1);
   await launcher.destroy('c-kill');
   assert.equal((await launcher.wait('c-kill')).status, 9);
-  await until(() => survivors(`sleep ${tag}`).length === 0, 2000);
+  await until(() => survivors(`sleep ${tag}`).length === 0, 5000);
 });
 
 test('if the host dies, its containers end and the agent kills their task processes itself', async (t) => {
@@ -83,7 +83,7 @@ test('if the host dies, its containers end and the agent kills their task proces
   const [ta, tb] = await Promise.all([launcher.wait('c-a'), launcher.wait('c-b')]);
   assert.match(ta.message, /host exited/);
   assert.match(tb.message, /host exited/);
-  await until(() => survivors(`sleep ${tag}`).length === 0, 3000);
+  await until(() => survivors(`sleep ${tag}`).length === 0, 5000);
   // The next launch starts a new host.
   const c = await launcher.launch(launchOf('c-c', 'exit 0'));
   assert.ok(c.ok && c.value.pid !== a.value.pid);
@@ -100,7 +100,7 @@ test('a host left by a previous agent is reused and its unknown instances are de
   t.after(() => restarted.close());
   const r = await restarted.launch(launchOf('new', 'exit 0'));
   assert.ok(r.ok && r.value.pid === first.value.pid, 'the running host is reused');
-  await until(() => survivors(`sleep ${tag}`).length === 0, 3000);
+  await until(() => survivors(`sleep ${tag}`).length === 0, 5000);
 });
 
 test('no host installed: launch fails with a clear message', async () => {

@@ -76,7 +76,7 @@ test('destroy kills the whole tree: children, a grandchild in a new session, re-
   await l.destroy('c-tree');
   const term = await l.wait('c-tree');
   assert.equal(term.status, 9, 'killed by SIGKILL');
-  await until(() => survivors(`sleep ${tag}`).length === 0, 2000);
+  await until(() => survivors(`sleep ${tag}`).length === 0, 5000);
   assert.deepEqual(findContainerProcesses([], `${CONTAINER_ENV}=c-tree`), []);
 });
 
