@@ -41,7 +41,10 @@ export function startProcess(args: string[], opts: { env?: Record<string, string
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const t = setTimeout(() => {
+        process.stderr.write(`process ${child.pid} (${args.join(' ').slice(0, 80)}) ignored SIGTERM for 10 s; killing it\n`);
+        child.kill('SIGKILL');
+      }, 10_000);
       await exited;
       clearTimeout(t);
     },

@@ -21,6 +21,9 @@ export function createHttpServer(opts: HttpServerOptions = {}): FastifyInstance 
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
+    // On shutdown every connection goes, idle keep-alive ones included: a daemon asked to stop
+    // must not wait for its clients to hang up.
+    forceCloseConnections: true,
     // Marathon IDs arrive %2F-encoded and with many segments; keep the router permissive.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
   });

@@ -104,6 +104,7 @@ function attach(m: Master, fw: FrameworkRecord, stream: EventStream, streamId: s
 
 /** The subscription stream closed: deactivate, return offers, and start the failover timer. */
 export function disconnect(m: Master, fw: FrameworkRecord): void {
+  if (m.isStopped) return;
   fw.stream = undefined;
   fw.streamId = undefined;
   fw.heartbeatTimer?.cancel();
