@@ -103,7 +103,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
   withMaster(program.command('execute'))
     .description('Run one command as a task (like mesos-execute), stream its output, exit with its status')
     .usage('[flags] [--] <command...>')
-    .argument('<command...>', 'the command; with --shell (default) its words are joined and run by /bin/sh -c')
+    .argument('<command...>', 'the command; with --shell (default) one word is a shell command line, several words are quoted and run by /bin/sh -c')
     .option('--name <name>', 'task name (default: the command\'s first word)')
     .option('--resources <spec>', 'resources for the task, e.g. cpus:0.5;mem:128;ports:1', 'cpus:0.1;mem:32')
     .option('--role <role>', 'role to take resources from', '*')

@@ -73,7 +73,7 @@ export async function executeCommand(ctx: Context, opts: ExecuteOptions): Promis
   const taskSpec: CommandTaskSpec & { resources: ResourceSpec } = {
     name,
     id: newTaskId(name),
-    command: opts.shell ? opts.command.join(' ') : opts.command,
+    command: opts.shell ? shellCommandLine(opts.command) : opts.command,
     shell: opts.shell,
     env: env.value,
     resources: spec.value,
@@ -307,4 +307,14 @@ class ExecuteRun {
       });
     await Promise.all([follow('stdout', (s) => io.stdout.write(s)), follow('stderr', (s) => io.stderr.write(s))]);
   }
+}
+
+/**
+ * The shell command line for `agora execute -- <words>`: one word is a command line used as is
+ * (`-- 'echo a; exit 3'`); several words are quoted one by one, so `-- sh -c 'echo a; exit 3'`
+ * runs exactly that argv, as `docker run` and `kubectl exec` treat their trailing arguments.
+ */
+export function shellCommandLine(words: readonly string[]): string {
+  if (words.length === 1) return words[0]!;
+  return words.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
