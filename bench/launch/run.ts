@@ -10,7 +10,7 @@
  * emulated agents (bench/launch/agents-main.ts), and this one, which runs the framework on our
  * SDK: real subscription stream, real ACCEPT calls, an ACKNOWLEDGE call per update.
  *
- *   npm run bench:launch -- [--agents 10000] [--tasks 100000] [--tasks-per-offer 10]
+ *   npm run bench:launch -- [--agents 10000] [--tasks 100000] [--tasks-per-offer 10] [--window 5000]
  *                           [--latency-samples 200] [--quick] [latency|throughput]
  */
 import { performance } from 'node:perf_hooks';
@@ -29,6 +29,8 @@ const AGENTS = flag('agents', 10_000 / scale);
 const TASKS = flag('tasks', 100_000 / scale);
 const PER_OFFER = flag('tasks-per-offer', 10);
 const SAMPLES = flag('latency-samples', 200);
+/** Tasks launched but not yet running (acknowledged) at any time: a steady stream, not one burst. */
+const WINDOW = flag('window', 5000);
 const named = argv.filter((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
 const run = (s: string) => named.length === 0 || named.includes(s);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -113,6 +115,7 @@ async function throughput(masterUrl: string, master: Proc, agents: Proc): Promis
   let running = 0;
   let firstLaunch = 0;
   let lastRunning = 0;
+  let onRunning = () => {};
   const allRunning = new Promise<void>((resolve) => {
     b.onUpdate = (s) => {
       const id = s.task_id.value;
@@ -125,6 +128,7 @@ async function throughput(masterUrl: string, master: Proc, agents: Proc): Promis
         latencies.push(now - t0);
         lastRunning = now;
         if (++running === TASKS) resolve();
+        else if ((running & 63) === 0) onRunning();
       });
       if (s.state !== 'TASK_RUNNING' && s.state !== 'TASK_STARTING') log(`unexpected ${s.state} for ${id}: ${s.message ?? ''}`);
     };
@@ -132,14 +136,10 @@ async function throughput(masterUrl: string, master: Proc, agents: Proc): Promis
   const cpu0 = cpuSeconds(master.pid);
   const agentsCpu0 = cpuSeconds(agents.pid);
   const selfCpu0 = process.cpuUsage();
-  b.onOffers = () => {
-    const offers = b.offers;
-    b.offers = [];
-    for (const offer of offers) {
-      if (launched >= TASKS) {
-        void b.driver.decline([offer], { refuse_seconds: 3600 });
-        continue;
-      }
+  // Launch from held offers while fewer than WINDOW tasks are on their way to RUNNING.
+  const pump = () => {
+    while (b.offers.length > 0 && launched < TASKS && launched - running < WINDOW) {
+      const offer = b.offers.shift()!;
       const tasks: TaskInfo[] = [];
       for (let k = 0; k < PER_OFFER && launched < TASKS; k++) tasks.push(task(`t-${launched++}`, offer));
       const now = performance.now();
@@ -147,7 +147,13 @@ async function throughput(masterUrl: string, master: Proc, agents: Proc): Promis
       for (const t of tasks) launchedAt.set(t.task_id.value, now);
       void b.driver.launch(offer, tasks, { refuse_seconds: 0 });
     }
+    if (launched >= TASKS && b.offers.length > 0) {
+      const spare = b.offers.splice(0);
+      void b.driver.decline(spare.map((o) => o.id), { refuse_seconds: 3600 });
+    }
   };
+  b.onOffers = pump;
+  onRunning = pump;
   b.driver.start();
   const progress = setInterval(() => log(`  launched ${launched}/${TASKS}, running ${running}`), 5000);
   await allRunning;
@@ -160,11 +166,24 @@ async function throughput(masterUrl: string, master: Proc, agents: Proc): Promis
   latencies.sort((a, c) => a - c);
   await new Promise((r) => setTimeout(r, 2000));
   const rss = rssMiB(master.pid);
+  const snap = (await (await fetch(`${masterUrl}/metrics/snapshot`)).json()) as Record<string, number>;
+  const heap = (snap['system/heap_used_bytes'] ?? NaN) / 1048576;
+  const heapTotal = (snap['system/heap_total_bytes'] ?? NaN) / 1048576;
+  const external = (snap['system/external_bytes'] ?? NaN) / 1048576;
+  // Once the burst is over V8 gives back free heap pages; idle masters are what operators see.
+  await new Promise((r) => setTimeout(r, 15_000));
+  const rssIdle = rssMiB(master.pid);
+  if (process.env.BENCH_MASTER_HEAP_SNAPSHOT) {
+    // With BENCH_MASTER_NODE_ARGS='--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR'.
+    process.kill(master.pid, 'SIGUSR2');
+    await new Promise((r) => setTimeout(r, Number(process.env.BENCH_MASTER_HEAP_SNAPSHOT)));
+  }
   const lines = [
-    `launch throughput agents=${AGENTS} tasks=${TASKS} tasks_per_offer=${PER_OFFER} tasks_per_s=${(TASKS / seconds).toFixed(0)} seconds=${seconds.toFixed(1)} ` +
+    `launch throughput agents=${AGENTS} tasks=${TASKS} tasks_per_offer=${PER_OFFER} window=${WINDOW} tasks_per_s=${(TASKS / seconds).toFixed(0)} seconds=${seconds.toFixed(1)} ` +
       `p50_ms=${percentile(latencies, 0.5).toFixed(0)} p99_ms=${percentile(latencies, 0.99).toFixed(0)} cpu_ms_per_task: master=${((cpu * 1000) / TASKS).toFixed(3)} ` +
       `agents=${((agentsCpu * 1000) / TASKS).toFixed(3)} framework=${((selfCpu * 1000) / TASKS).toFixed(3)}`,
-    `launch memory agents=${AGENTS} tasks_running=${TASKS} master_rss_mib=${rss.toFixed(0)}`,
+    `launch memory agents=${AGENTS} tasks_running=${TASKS} master_rss_mib=${rss.toFixed(0)} heap_used_mib=${heap.toFixed(0)} ` +
+      `heap_total_mib=${heapTotal.toFixed(0)} external_mib=${external.toFixed(0)} rss_after_15s_idle_mib=${rssIdle.toFixed(0)}`,
   ];
   await b.driver.stop();
   return lines;
@@ -175,11 +194,16 @@ async function main(): Promise<void> {
   const port = await freePort();
   const masterUrl = `http://127.0.0.1:${port}`;
   const master = startProcess([AGORA_BIN, 'master', `--port=${port}`, '--log-level=error'], {
-    env: { NODE_OPTIONS: '--max-old-space-size=4096' },
-    // e.g. BENCH_MASTER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the master.
+    // The master runs with Node's defaults, as `agora master` does. E.g. BENCH_MASTER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the master.
     nodeArgs: (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   });
   const procs: Proc[] = [master];
+  // Interrupted: stop what this benchmark started (by PID) before exiting.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void Promise.all(procs.map((p) => p.stop())).then(() => process.exit(130));
+    });
+  }
   try {
     await waitFor('the master', async () => ((await fetch(`${masterUrl}/health`)).ok ? true : undefined), 60_000);
     const t0 = performance.now();

@@ -17,6 +17,8 @@ export interface MasterConfig {
   maxCompletedTasksPerFramework: number;
   maxUnreachableTasksPerFramework: number;
   maxOperatorSubscribers: number;
+  /** Bytes a subscriber may fall behind before it is disconnected. */
+  maxStreamBufferBytes: number;
   cluster: string | undefined;
   minAllocatable: readonly ResourceQuantities[];
 }
@@ -34,6 +36,7 @@ export function compileConfig(o: MasterOptions, minAllocatable: readonly Resourc
     maxCompletedTasksPerFramework: o.maxCompletedTasksPerFramework,
     maxUnreachableTasksPerFramework: o.maxUnreachableTasksPerFramework,
     maxOperatorSubscribers: o.maxOperatorEventStreamSubscribers,
+    maxStreamBufferBytes: o.maxEventStreamBuffer * 1024 * 1024,
     cluster: o.cluster,
     minAllocatable,
   });
@@ -52,6 +55,7 @@ export function testConfig(overrides: Partial<MasterConfig> = {}): MasterConfig 
     maxCompletedTasksPerFramework: 1000,
     maxUnreachableTasksPerFramework: 1000,
     maxOperatorSubscribers: 1000,
+    maxStreamBufferBytes: 256 * 1024 * 1024,
     cluster: undefined,
     minAllocatable: [],
     ...overrides,

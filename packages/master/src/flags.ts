@@ -33,6 +33,7 @@ export const MASTER_FLAGS = {
   'max-completed-frameworks': { type: 'int', default: 50, min: 0, help: 'Completed frameworks kept in memory' },
   'max-completed-tasks-per-framework': { type: 'int', default: 1000, min: 0, help: 'Completed tasks kept per framework' },
   'max-unreachable-tasks-per-framework': { type: 'int', default: 1000, min: 0, help: 'Unreachable tasks kept per framework' },
+  'max-event-stream-buffer': { type: 'int', default: 256, min: 1, placeholder: 'MiB', help: 'A framework or operator stream that falls this many MiB behind is disconnected (it re-subscribes)' },
   'max-operator-event-stream-subscribers': { type: 'int', default: 1000, min: 1, help: 'Operator SUBSCRIBE streams kept open' },
   'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log verbosity' },
 } as const satisfies FlagTable;

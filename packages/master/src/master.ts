@@ -20,7 +20,7 @@ import type { MasterConfig } from './config.ts';
 import type { AgentRecord } from './registry/agent.ts';
 import { BoundedList } from './registry/bounded.ts';
 import { FrameworkRecord } from './registry/framework.ts';
-import { applyStatus, type TaskRecord } from './registry/task.ts';
+import { applyStatus, taskView, type TaskRecord } from './registry/task.ts';
 import type { OperatorEvents } from './operator/event-stream.ts';
 
 export interface MasterDeps {
@@ -191,7 +191,7 @@ export class Master {
   addTask(fw: FrameworkRecord, agent: AgentRecord, t: TaskRecord): void {
     fw.tasks.set(t.task.task_id.value, t);
     agent.addTask(t);
-    this.events.publish({ type: 'TASK_ADDED', task_added: { task: t.task } });
+    if (this.events.count > 0) this.events.publish({ type: 'TASK_ADDED', task_added: { task: taskView(t) } });
   }
 
   /**

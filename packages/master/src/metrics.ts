@@ -18,6 +18,10 @@ const part = (s: string) => encodeURIComponent(s);
 export function registerMasterMetrics(reg: MetricsRegistry, m: Master): void {
   reg.gauge('master/elected', () => (m.isStopped ? 0 : 1), 'Whether this master is the elected leader');
   reg.gauge('master/uptime_secs', () => (m.clock.now() - m.startTime) / 1000, 'Seconds since the master started');
+  reg.gauge('system/mem_rss_bytes', () => process.memoryUsage.rss(), "The master process's resident memory");
+  reg.gauge('system/heap_used_bytes', () => process.memoryUsage().heapUsed, 'JavaScript heap in use by the master process');
+  reg.gauge('system/heap_total_bytes', () => process.memoryUsage().heapTotal, 'JavaScript heap reserved by the master process');
+  reg.gauge('system/external_bytes', () => process.memoryUsage().external, 'Memory held outside the JavaScript heap (buffers)');
   reg.gauge('master/outstanding_offers', () => m.offers.size, 'Offers not yet accepted, declined or rescinded');
   reg.gaugeFamily(() => {
     const agents = [...m.agents.values()];

@@ -113,3 +113,26 @@ test('websocket channel: batched frames, ordering, hostile frames', async () => 
     await app.close();
   }
 });
+
+test('FakeClock: due timers fire in time then creation order; cancelled ones never; many stay fast', () => {
+  const clock = new FakeClock(0);
+  const fired: string[] = [];
+  clock.setTimer(10, () => fired.push('b'));
+  clock.setTimer(5, () => {
+    fired.push('a');
+    clock.setTimer(0, () => fired.push('a2'));
+  });
+  const c = clock.setTimer(7, () => fired.push('never'));
+  clock.setTimer(10, () => fired.push('c'));
+  c.cancel();
+  assert.equal(clock.timers, 3);
+  clock.advance(10);
+  assert.deepEqual(fired, ['a', 'a2', 'b', 'c']);
+  assert.equal(clock.timers, 0);
+  let n = 0;
+  for (let i = 0; i < 200_000; i++) clock.setTimer(i % 100, () => n++);
+  const t0 = Date.now();
+  clock.advance(100);
+  assert.equal(n, 200_000);
+  assert.ok(Date.now() - t0 < 2000, 'O(n log n)');
+});

@@ -21,7 +21,7 @@ import type { AgentSpec } from '../allocation/port.ts';
 import type { Master } from '../master.ts';
 import { AgentRecord, type AgentChannel } from '../registry/agent.ts';
 import type { FrameworkRecord } from '../registry/framework.ts';
-import type { TaskRecord } from '../registry/task.ts';
+import { taskView, type TaskRecord } from '../registry/task.ts';
 import { agentToV1 } from '../operator/views.ts';
 import { frameworkSpec } from '../scheduler/subscribe.ts';
 import { removeAgent, startPinging } from './health.ts';
@@ -254,12 +254,13 @@ function adoptTask(m: Master, fw: FrameworkRecord, agent: AgentRecord, reported:
   if (res.value.allocationRole() === undefined && !res.value.isEmpty()) res = { ok: true, value: res.value.allocate(role) };
   const previous = fw.unreachableTasks.get(tid);
   fw.unreachableTasks.delete(tid);
-  const task: Task = { ...reported, framework_id: { value: fw.id }, agent_id: { value: agent.id } };
+  const task: Task = { ...reported, framework_id: fw.ref, agent_id: agent.ref };
+  delete task.resources;
   if (previous?.task.statuses && !task.statuses) task.statuses = previous.task.statuses;
   const rec: TaskRecord = { task, resources: res.value, role: res.value.allocationRole() ?? role, released: isTerminalState(task.state) };
   fw.tasks.set(tid, rec);
   agent.addTask(rec);
   if (!rec.released) used.set(fw.id, (used.get(fw.id) ?? Resources.EMPTY).plus(rec.resources));
-  m.events.publish({ type: 'TASK_ADDED', task_added: { task } });
+  if (m.events.count > 0) m.events.publish({ type: 'TASK_ADDED', task_added: { task: taskView(rec) } });
   return rec;
 }

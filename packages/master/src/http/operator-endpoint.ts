@@ -97,7 +97,10 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
       case 'GET_MASTER':
         return respond(reply, { type, get_master: { master_info: m.info, start_time: m.startTime / 1000, elected_time: m.electedTime / 1000 } });
       case 'SUBSCRIBE': {
-        const stream = new RecordIOWriter(reply, {}, {});
+        const stream = new RecordIOWriter(reply, {}, {
+          maxBufferedBytes: m.config.maxStreamBufferBytes,
+          onTooSlow: (bytes) => m.log.warn({ bufferedBytes: bytes }, 'disconnecting an operator event subscriber that is not reading'),
+        });
         m.events.subscribe(stream, { type: 'SUBSCRIBED', subscribed: { get_state: getState(m), heartbeat_interval_seconds: m.config.heartbeatIntervalMs / 1000 } });
         return reply;
       }

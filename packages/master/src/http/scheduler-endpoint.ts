@@ -65,7 +65,12 @@ export function schedulerEndpoint(app: FastifyInstance, m: Master, leadership: L
       if (call.type === 'SUBSCRIBE') {
         if (!acceptsJson(req.headers.accept)) return text(reply, 406, "Expecting 'Accept' to allow 'application/json'");
         if (req.headers['mesos-stream-id'] !== undefined) return text(reply, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
-        subscribe(m, call, (headers, onClose) => new RecordIOWriter(reply, headers, { onClose }));
+        const framework = call.subscribe!.framework_info;
+        subscribe(m, call, (headers, onClose) => new RecordIOWriter(reply, headers, {
+          onClose,
+          maxBufferedBytes: m.config.maxStreamBufferBytes,
+          onTooSlow: (bytes) => m.log.warn({ framework: framework.id?.value, name: framework.name, bufferedBytes: bytes }, 'disconnecting a framework that is not reading its event stream'),
+        }));
         return reply;
       }
 

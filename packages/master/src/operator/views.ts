@@ -8,6 +8,7 @@ import { Resources } from '@agora/resources';
 import type { Master } from '../master.ts';
 import type { AgentRecord } from '../registry/agent.ts';
 import type { FrameworkRecord } from '../registry/framework.ts';
+import { taskView } from '../registry/task.ts';
 
 const time = (seconds: number | undefined) => (seconds === undefined ? undefined : msToTimeInfo(seconds * 1000));
 
@@ -102,11 +103,11 @@ export function getTasks(m: Master): master.GetTasks {
   const unreachable: Task[] = [];
   const completed: Task[] = [];
   for (const fw of m.frameworks.values()) {
-    for (const t of fw.tasks.values()) tasks.push(t.task);
-    for (const t of fw.unreachableTasks.values()) unreachable.push(t.task);
-    for (const t of fw.completedTasks.values()) completed.push(t.task);
+    for (const t of fw.tasks.values()) tasks.push(taskView(t));
+    for (const t of fw.unreachableTasks.values()) unreachable.push(taskView(t));
+    for (const t of fw.completedTasks.values()) completed.push(taskView(t));
   }
-  for (const fw of m.completedFrameworks.values()) for (const t of fw.completedTasks.values()) completed.push(t.task);
+  for (const fw of m.completedFrameworks.values()) for (const t of fw.completedTasks.values()) completed.push(taskView(t));
   const out: master.GetTasks = {};
   if (tasks.length) out.tasks = tasks;
   if (unreachable.length) out.unreachable_tasks = unreachable;

@@ -34,6 +34,9 @@ export class AgentRecord {
   readonly pendingKills = new Map<string, { frameworkId: string; taskId: string; killPolicy?: KillPolicy }>();
   readonly offers = new Set<string>();
 
+  /** `{value: id}`, shared by every task on the agent (IDs are never mutated). */
+  readonly ref: { readonly value: string };
+
   constructor(
     readonly id: string,
     info: AgentInfo,
@@ -42,6 +45,7 @@ export class AgentRecord {
     total: Resources,
     now: number,
   ) {
+    this.ref = Object.freeze({ value: id });
     this.info = { ...info, id: { value: id } };
     this.capabilities = capabilities;
     this.version = version;

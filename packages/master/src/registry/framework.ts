@@ -39,6 +39,9 @@ export class FrameworkRecord {
   offersDeclined = 0;
   offersRescinded = 0;
 
+  /** `{value: id}`, shared by every task of the framework (IDs are never mutated). */
+  readonly ref: { readonly value: string };
+
   constructor(
     readonly id: string,
     info: FrameworkInfo,
@@ -46,6 +49,7 @@ export class FrameworkRecord {
     limits: FrameworkLimits,
     recovered = false,
   ) {
+    this.ref = Object.freeze({ value: id });
     this.info = { ...info, id: { value: id } };
     this.roles = new Set(frameworkRoles(info));
     this.registeredTime = now;

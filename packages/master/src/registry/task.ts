@@ -8,6 +8,10 @@ import type { Resources } from '@agora/resources';
 /** Statuses kept per task (the first and the newest ones); health checks can send thousands. */
 const MAX_STATUSES = 16;
 
+/**
+ * `task.resources` is not stored (the `resources` value holds them, often shared by many tasks);
+ * `taskView` adds them back for output. IDs inside `task` and its statuses are shared objects.
+ */
 export interface TaskRecord {
   readonly task: Task;
   readonly resources: Resources;
@@ -16,6 +20,11 @@ export interface TaskRecord {
   released: boolean;
   /** When the task's agent became unreachable (ms), while it sits in `unreachable_tasks`. */
   unreachableAt?: number;
+}
+
+/** The wire `Task` (GET_TASKS, operator events) with its resources in the ENDPOINT format. */
+export function taskView(t: TaskRecord): Task {
+  return t.resources.isEmpty() ? t.task : { ...t.task, resources: t.resources.toProto('ENDPOINT') };
 }
 
 export const taskKey = (frameworkId: string, taskId: string) => `${frameworkId}\u0000${taskId}`;
@@ -38,10 +47,23 @@ export function applyStatus(t: TaskRecord, status: TaskStatus, latestState: Task
     task.status_update_state = status.state;
     task.status_update_uuid = status.uuid;
   }
-  // Mesos keeps statuses without their `data` payload.
-  const kept: TaskStatus = { ...status };
+  // Mesos keeps statuses without their `data` payload. The IDs point at the task's own objects,
+  // so a status costs only its own fields.
+  const kept: TaskStatus = { ...status, task_id: task.task_id };
   delete (kept as { data?: string }).data;
-  const statuses = (task.statuses ??= []);
-  statuses.push(kept);
-  if (statuses.length > MAX_STATUSES) statuses.splice(1, statuses.length - MAX_STATUSES);
+  if (kept.agent_id?.value === task.agent_id.value) kept.agent_id = task.agent_id;
+  if (kept.executor_id !== undefined) {
+    const eid = kept.executor_id.value;
+    // A command task's executor ID is its task ID.
+    if (task.executor_id?.value === eid) kept.executor_id = task.executor_id;
+    else if (task.task_id.value === eid) kept.executor_id = task.task_id;
+  }
+  const statuses = task.statuses ?? [];
+  const previous = statuses[statuses.length - 1]?.container_status;
+  if (previous && kept.container_status && sameJson(previous, kept.container_status)) kept.container_status = previous;
+  // Exact-size arrays: a task usually has 2 or 3 statuses.
+  // (concat allocates exactly; push() and spread reserve ~17 spare slots.)
+  task.statuses = statuses.length < MAX_STATUSES ? statuses.concat([kept]) : [statuses[0]!].concat(statuses.slice(statuses.length - MAX_STATUSES + 2), [kept]);
 }
+
+const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);

@@ -7,7 +7,7 @@
  * the call's filter (5 s by default).
  */
 import {
-  OFFER_OPERATION_FIELD, type ExecutorInfo, type Filters, type OfferOperation, type Resource, type Task, type TaskInfo,
+  OFFER_OPERATION_FIELD, type ExecutorInfo, type Filters, type OfferOperation, type Task, type TaskInfo,
   type scheduler,
 } from '@agora/protocol';
 import { Resources } from '@agora/resources';
@@ -210,23 +210,26 @@ function chargeExecutor(m: Master, fw: FrameworkRecord, agent: AgentRecord, info
 }
 
 function recordTask(m: Master, fw: FrameworkRecord, agent: AgentRecord, role: string, info: TaskInfo, resources: Resources): void {
+  // Every field is present from the start (undefined ones are not serialised), so the object keeps
+  // one compact shape as statuses arrive (100,000 of these live in a large master).
   const task: Task = {
     name: info.name,
     task_id: info.task_id,
-    framework_id: { value: fw.id },
-    agent_id: { value: agent.id },
+    framework_id: fw.ref,
+    agent_id: agent.ref,
     state: 'TASK_STAGING',
-    resources: resources.toProto('ENDPOINT') as Resource[],
+    executor_id: info.executor?.executor_id,
+    labels: info.labels,
+    discovery: info.discovery,
+    container: info.container,
+    health_check: info.health_check,
+    kill_policy: info.kill_policy,
+    limits: info.limits,
+    user: info.command?.user ?? info.executor?.command?.user ?? fw.info.user,
+    statuses: undefined,
+    status_update_state: undefined,
+    status_update_uuid: undefined,
   };
-  if (info.executor) task.executor_id = info.executor.executor_id;
-  if (info.labels) task.labels = info.labels;
-  if (info.discovery) task.discovery = info.discovery;
-  if (info.container) task.container = info.container;
-  if (info.health_check) task.health_check = info.health_check;
-  if (info.kill_policy) task.kill_policy = info.kill_policy;
-  if (info.limits) task.limits = info.limits;
-  const user = info.command?.user ?? info.executor?.command?.user ?? fw.info.user;
-  if (user) task.user = user;
   const rec: TaskRecord = { task, resources, role, released: false };
   m.addTask(fw, agent, rec);
 }

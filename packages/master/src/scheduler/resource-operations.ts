@@ -144,7 +144,7 @@ function destroy(agent: AgentRecord, role: string, volumes: readonly Resource[])
   }
   for (const t of agent.allTasks()) {
     if (t.released) continue;
-    for (const r of t.task.resources ?? []) {
+    for (const r of t.resources.persistentVolumes().toProto('POST_REFINEMENT')) {
       const id = r.disk?.persistence?.id;
       if (id !== undefined && ids.has(id)) return err(`DESTROY: persistent volume '${id}' is in use by task ${t.task.task_id.value}`);
     }

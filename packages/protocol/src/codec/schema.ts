@@ -177,14 +177,16 @@ export function enumeration<N extends string>(name: string, values: Readonly<Rec
   const byNumber = new Map<number, N>();
   const names = Object.keys(values) as N[];
   for (const n of names) byNumber.set(values[n], n);
-  const known = new Set<string>(names);
+  // Decoded names are the table's own (interned) strings, not the copies JSON.parse made: a
+  // master holding 100,000 task statuses keeps one 'TASK_RUNNING', not 100,000.
+  const known = new Map<string, N>(names.map((n) => [n, n]));
   return {
     expected: name,
     values,
     names,
     nameOf: (n) => byNumber.get(n),
     decode(input, path, ctx) {
-      if (typeof input === 'string') return known.has(input) ? (input as N) : UNRECOGNIZED;
+      if (typeof input === 'string') return known.get(input) ?? UNRECOGNIZED;
       if (typeof input === 'number') return byNumber.get(input) ?? UNRECOGNIZED;
       return fail(ctx, path, `expected a ${name} name, got ${describe(input)}`);
     },
