@@ -56,6 +56,8 @@ export interface StreamOptions {
   /** A subscriber that falls this far behind is disconnected rather than allowed to grow memory. */
   maxBufferedBytes?: number;
   onClose?: () => void;
+  /** Told when the stream is dropped because the client fell `maxBufferedBytes` behind. */
+  onTooSlow?: (bufferedBytes: number) => void;
 }
 
 /**
@@ -68,6 +70,7 @@ abstract class ResponseStream {
   private done = false;
   private readonly maxBuffered: number;
   private readonly onClose: (() => void) | undefined;
+  private readonly onTooSlow: ((bufferedBytes: number) => void) | undefined;
   private pending: string[] = [];
   private flushScheduled = false;
 
@@ -76,6 +79,7 @@ abstract class ResponseStream {
     this.res = reply.raw;
     this.maxBuffered = opts.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.onClose = opts.onClose;
+    this.onTooSlow = opts.onTooSlow;
     this.res.writeHead(200, { 'cache-control': 'no-cache', ...headers });
     this.res.flushHeaders();
     this.res.socket?.setNoDelay(true);
@@ -103,6 +107,7 @@ abstract class ResponseStream {
     this.flushScheduled = false;
     if (this.done || this.pending.length === 0) return;
     if (this.res.writableLength > this.maxBuffered) {
+      this.onTooSlow?.(this.res.writableLength);
       this.pending = [];
       this.res.destroy();
       this.finish();

@@ -7,3 +7,4 @@ export * from './metrics.ts';
 export * from './channel.ts';
 export * from './ws-channel.ts';
 export * from './daemon.ts';
+export * from './limiter.ts';

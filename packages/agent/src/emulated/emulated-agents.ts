@@ -5,7 +5,7 @@
  * HTTP server. Thousands run in one process; each keeps only its core's maps and its channel.
  */
 import { err, internal, ok, type Result } from '@agora/protocol';
-import { connectChannel, silentLogger, systemClock, type Clock, type Logger } from '@agora/runtime';
+import { connectChannel, Limiter, silentLogger, systemClock, type Clock, type Logger } from '@agora/runtime';
 import { parseAttributes } from '../attributes.ts';
 import { FakeContainerizer } from '../containerizer/fake.ts';
 import { AgentCore } from '../core/agent-core.ts';
@@ -54,22 +54,6 @@ export interface EmulatedAgents {
   /** Counts for progress reports. */
   stats(): { registered: number; tasksRunning: number; executors: number };
   close(): Promise<void>;
-}
-
-class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
 }
 
 export async function startEmulatedAgents(opts: EmulatedAgentsOptions): Promise<Result<EmulatedAgents, string>> {

@@ -6,6 +6,7 @@
  */
 import { err, isTerminalState, ok, type Result } from '@agora/protocol';
 import type { Master } from '../master.ts';
+import { dropAgent } from './health.ts';
 
 export function markGone(m: Master, agentId: string): Result<void, string> {
   if (m.goneAgents.has(agentId)) return ok(undefined);
@@ -26,7 +27,6 @@ export function markGone(m: Master, agentId: string): Result<void, string> {
     }
     return ok(undefined);
   }
-  agent.pingTimer?.cancel();
   m.rescindOffersOf(agent.offers, 'agent marked gone');
   for (const t of [...agent.allTasks()]) {
     const fw = m.frameworks.get(t.task.framework_id.value);
@@ -37,16 +37,8 @@ export function markGone(m: Master, agentId: string): Result<void, string> {
     }
     m.completeTask(fw, t);
   }
-  for (const fw of m.frameworks.values()) {
-    fw.executors.delete(agentId);
-    m.sendEvent(fw, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
-  }
   m.sendToAgent(agent, { type: 'SHUTDOWN_AGENT', shutdown_agent: { message: 'Agent has been marked gone by the operator' } });
-  agent.channel?.close('marked gone');
-  m.allocator.removeAgent(agentId);
-  m.agents.delete(agentId);
+  dropAgent(m, agent, 'marked gone');
   m.goneAgents.set(agentId, now);
-  m.counters.slaveRemovals++;
-  m.events.publish({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: agentId } } });
   return ok(undefined);
 }

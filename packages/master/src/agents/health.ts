@@ -62,7 +62,6 @@ export function markUnreachable(m: Master, agent: AgentRecord, why: string): voi
   const now = m.clock.now();
   m.log.warn({ agent: agent.id, hostname: agent.hostname, why }, 'marking agent unreachable');
   m.counters.slaveUnreachableScheduled++;
-  agent.pingTimer?.cancel();
   m.rescindOffersOf(agent.offers, 'agent unreachable');
   for (const t of [...agent.allTasks()]) {
     const fw = m.frameworks.get(t.task.framework_id.value);
@@ -84,37 +83,18 @@ export function markUnreachable(m: Master, agent: AgentRecord, why: string): voi
     fw.addUnreachable(t);
     m.sendUpdate(fw, status);
   }
-  for (const fw of m.frameworks.values()) {
-    fw.executors.delete(agent.id);
-    m.sendEvent(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
-  }
-  m.allocator.removeAgent(agent.id);
-  m.agents.delete(agent.id);
+  dropAgent(m, agent, 'marked unreachable');
   m.unreachableAgents.set(agent.id, { info: agent.info, at: now });
-  if (agent.channel?.isOpen) agent.channel.close('marked unreachable');
-  agent.channel = undefined;
   m.counters.slaveUnreachableCompleted++;
-  m.counters.slaveRemovals++;
-  m.events.publish({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: agent.id } } });
 }
 
 /**
- * Removes an agent for good (it shut down gracefully, or restarted without its state): its tasks
- * are lost with `reason` and it may not re-register under this ID.
+ * The part every way of losing an agent shares (unreachable, removed, gone): frameworks hear
+ * FAILURE for it and forget their executors there, the allocator and the registry drop it, its
+ * channel closes, and operators see AGENT_REMOVED. Its tasks and offers are the caller's business.
  */
-export function removeAgent(m: Master, agent: AgentRecord, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED', why: string): void {
-  m.log.info({ agent: agent.id, why }, 'removing agent');
+export function dropAgent(m: Master, agent: AgentRecord, why: string): void {
   agent.pingTimer?.cancel();
-  m.rescindOffersOf(agent.offers, 'agent removed');
-  for (const t of [...agent.allTasks()]) {
-    const fw = m.frameworks.get(t.task.framework_id.value);
-    if (fw && !isTerminalState(t.task.state)) {
-      const status = m.masterStatus(fw, t.task.task_id.value, 'TASK_LOST', reason, why, { agentId: agent.id });
-      m.updateTask(fw, t, status, undefined);
-      m.sendUpdate(fw, status);
-    }
-    m.completeTask(fw, t);
-  }
   for (const fw of m.frameworks.values()) {
     fw.executors.delete(agent.id);
     m.sendEvent(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
@@ -125,4 +105,23 @@ export function removeAgent(m: Master, agent: AgentRecord, reason: 'REASON_AGENT
   agent.channel = undefined;
   m.counters.slaveRemovals++;
   m.events.publish({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: agent.id } } });
+}
+
+/**
+ * Removes an agent for good (it shut down gracefully, or restarted without its state): its tasks
+ * are lost with `reason` and it may not re-register under this ID.
+ */
+export function removeAgent(m: Master, agent: AgentRecord, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED', why: string): void {
+  m.log.info({ agent: agent.id, why }, 'removing agent');
+  m.rescindOffersOf(agent.offers, 'agent removed');
+  for (const t of [...agent.allTasks()]) {
+    const fw = m.frameworks.get(t.task.framework_id.value);
+    if (fw && !isTerminalState(t.task.state)) {
+      const status = m.masterStatus(fw, t.task.task_id.value, 'TASK_LOST', reason, why, { agentId: agent.id });
+      m.updateTask(fw, t, status, undefined);
+      m.sendUpdate(fw, status);
+    }
+    m.completeTask(fw, t);
+  }
+  dropAgent(m, agent, why);
 }

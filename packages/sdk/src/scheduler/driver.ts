@@ -17,7 +17,7 @@ import {
   encodeJson, err, readJsonRecords, scheduler, type ExecutorInfo, type FrameworkInfo, type KillPolicy,
   type Offer, type OfferOperation, type OperationStatus, type ResourceRequest, type TaskInfo, type TaskStatus,
 } from '@agora/protocol';
-import { systemClock, type Clock, type Timer } from '@agora/runtime';
+import { Limiter, systemClock, type Clock, type Timer } from '@agora/runtime';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import {
   acceptCall, acceptInverseOffersCall, acknowledgeCall, acknowledgeOperationCall, declineCall, declineInverseOffersCall,
@@ -28,7 +28,6 @@ import {
 import { describeFetchError, originOfLocation, StaticMasterDetector, type MasterDetector } from './detector.ts';
 import { deliverEvent } from './events.ts';
 import { postCall, type CallResult, type HttpCallOptions } from './http-call.ts';
-import { CallLimiter } from './limiter.ts';
 import type { IdLike } from './ids.ts';
 import type { Scheduler, SchedulerSubscribedInfo } from './scheduler.ts';
 
@@ -121,7 +120,7 @@ export class SchedulerDriver {
   private readonly defaultHeartbeatMs: number;
   private readonly http: HttpCallOptions;
   private readonly callRetries: number;
-  private readonly limiter: CallLimiter;
+  private readonly limiter: Limiter;
   private readonly maxRedirects: number;
   private readonly onRetry: ((reason: string, delayMs: number) => void) | undefined;
   private subscribeOptions: UpdateFrameworkOptions;
@@ -161,7 +160,7 @@ export class SchedulerDriver {
     this.heartbeatMs = this.defaultHeartbeatMs;
     this.http = { fetch: opts.fetch, clock: this.clock, timeoutMs: opts.requestTimeoutMs ?? 75_000, maxRedirects: opts.maxRedirects ?? 5 };
     this.callRetries = opts.callRetries ?? 3;
-    this.limiter = new CallLimiter(Math.max(1, opts.maxConcurrentCalls ?? 32));
+    this.limiter = new Limiter(Math.max(1, opts.maxConcurrentCalls ?? 32));
     this.maxRedirects = opts.maxRedirects ?? 5;
     this.onRetry = opts.onRetry;
     this.subscribeOptions = { suppressedRoles: opts.suppressedRoles, offerConstraints: opts.offerConstraints };

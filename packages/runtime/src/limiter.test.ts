@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallLimiter } from './limiter.ts';
+import { Limiter } from './limiter.ts';
 
 test('at most max calls run at once, the rest start in order', async () => {
-  const l = new CallLimiter(2);
+  const l = new Limiter(2);
   const started: number[] = [];
   let peak = 0;
   const release: Array<() => void> = [];
@@ -28,7 +28,7 @@ test('at most max calls run at once, the rest start in order', async () => {
 });
 
 test('a failing call frees its slot', async () => {
-  const l = new CallLimiter(1);
+  const l = new Limiter(1);
   await assert.rejects(l.run(async () => Promise.reject(new Error('boom'))));
   assert.equal(await l.run(async () => 7), 7);
 });

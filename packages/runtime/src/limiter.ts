@@ -1,10 +1,10 @@
 /**
- * At most `max` calls in flight; the rest wait in FIFO order. A framework that acknowledges
- * thousands of updates at once must not open thousands of connections to the master (fetch's
- * default pool is unbounded): with a bound, keep-alive connections are reused and the master
- * sees a steady stream of requests instead of a connection storm.
+ * At most `max` async operations in flight; the rest wait in FIFO order. Used wherever one
+ * process could otherwise open thousands of connections at once: a framework acknowledging
+ * thousands of updates (the master sees a steady stream on reused keep-alive connections instead
+ * of a connection storm), thousands of emulated agents connecting to a master.
  */
-export class CallLimiter {
+export class Limiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
