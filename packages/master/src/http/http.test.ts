@@ -214,6 +214,10 @@ test('legacy endpoints: state, jsonp, tasks paging, redirect, version, metrics',
     assert.ok(k in state, `state has ${k}`);
   }
   assert.equal((await fetch(url('/state.json'))).status, 200);
+  const summary = (await (await fetch(url('/master/state-summary'))).json()) as Record<string, unknown>;
+  assert.ok(Array.isArray(summary.slaves) && Array.isArray(summary.frameworks) && 'hostname' in summary);
+  const roles = (await (await post('/api/v1', '{"type":"GET_ROLES"}')).json()) as { get_roles: { roles: Array<{ name: string; weight: number }> } };
+  assert.ok(roles.get_roles.roles.some((r) => r.name === '*' && r.weight === 1));
   const jsonp = await fetch(url('/master/state?jsonp=cb'));
   assert.match(await jsonp.text(), /^cb\(\{/);
   assert.equal((await fetch(url('/master/state?jsonp=alert(1)'))).status, 400);

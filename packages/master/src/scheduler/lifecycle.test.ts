@@ -417,3 +417,19 @@ test('framework-level SUBSCRIBE errors come back as ERROR events', () => {
   }
   assert.equal(h.master.frameworks.size, 0);
 });
+
+test('--offer-timeout rescinds unused offers (no filter: they come back); an agent that disconnects has its offers rescinded', () => {
+  const h = new Harness({ offerTimeoutMs: 3000 });
+  const agent = h.agent();
+  const s = h.scheduler();
+  const first = s.liveOffers()[0]!;
+  h.advance(3000);
+  assert.ok(s.ofType('RESCIND').some((e) => e.rescind!.offer_id.value === first.id.value), 'rescinded after the offer timeout');
+  h.advance(1000);
+  const again = s.liveOffers()[0];
+  assert.ok(again && again.id.value !== first.id.value, 're-offered without a filter');
+  agent.pair.sever();
+  h.settle();
+  assert.ok(s.ofType('RESCIND').some((e) => e.rescind!.offer_id.value === again.id.value), 'rescinded when the agent went away');
+  assert.equal(h.master.offers.size, 0);
+});
