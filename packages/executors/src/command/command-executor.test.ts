@@ -194,7 +194,7 @@ test('a SECRET environment variable fails the task clearly', async () => {
     );
     await s.handle.done;
     assert.deepEqual(s.states(), ['TASK_STARTING', 'TASK_FAILED']);
-    assert.equal(lastStatus(s).message, "Environment variable 'TOKEN' is a secret, and this command executor cannot resolve secrets");
+    assert.equal(lastStatus(s).message, "Environment variable 'TOKEN' is a secret, and this executor cannot resolve secrets");
     assert.equal(s.pids.length, 0);
   });
 });

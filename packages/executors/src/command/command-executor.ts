@@ -16,15 +16,16 @@
  * may only shorten the remaining escalation, never lengthen it (a retried kill is a no-op).
  */
 import type { FrameworkInfo, KillPolicy, TaskGroupInfo, TaskID, TaskInfo, TaskState, TaskStatus, TaskStatusReason, ContainerStatus } from '@agora/protocol';
-import { err, hasCapability, ok, type Result } from '@agora/protocol';
+import { hasCapability, type Result } from '@agora/protocol';
 import type { Clock, Timer } from '@agora/runtime';
 import type { Executor, ExecutorDriver, SubscribedInfo } from '@agora/sdk';
-import { CONTAINER_ID_ENV, allocationRole, commandArgv, describeExit, requestedUser, taskEnvironment } from './launch-plan.ts';
+import { DEFAULT_KILL_GRACE_MS, graceMs, KillEscalation } from './kill-escalation.ts';
+import { CONTAINER_ID_ENV, describeExit } from './launch-plan.ts';
+import { planTaskSpawn } from './spawn-plan.ts';
 import { signalGroup, spawnTask, type SpawnSpec, type TaskExit, type TaskProcess } from './task-process.ts';
-import { resolveRunAs, type LookupUser, type Self } from './user.ts';
+import type { LookupUser, Self } from './user.ts';
 
-/** Mesos's command executor default, kept for compatibility. */
-export const DEFAULT_KILL_GRACE_MS = 3_000;
+export { DEFAULT_KILL_GRACE_MS } from './kill-escalation.ts';
 /** How long the executor waits for its terminal update to be acknowledged before ending anyway. */
 export const DEFAULT_TERMINAL_ACK_TIMEOUT_MS = 5_000;
 /** Shutdown escalation leaves this much of the shutdown grace period for TASK_KILLED to get out. */
@@ -63,15 +64,6 @@ export interface CommandExecutorDeps {
   readonly finished: (exit: CommandExecutorExit) => void;
 }
 
-const graceMs = (policy: KillPolicy | undefined): number | undefined =>
-  policy?.grace_period === undefined ? undefined : Math.max(0, policy.grace_period.nanoseconds / 1e6);
-
-interface Escalation {
-  readonly startedAt: number;
-  readonly deadline: number;
-  readonly timer: Timer;
-}
-
 export class CommandExecutor implements Executor {
   private driver!: ExecutorDriver;
   private framework: FrameworkInfo | undefined;
@@ -81,7 +73,7 @@ export class CommandExecutor implements Executor {
   private killRequested = false;
   /** The grace period to apply once the process exists, when a kill came before it did. */
   private pendingGraceMs: number | undefined;
-  private escalation: Escalation | undefined;
+  private escalation: KillEscalation | undefined;
   private terminalSent = false;
   private terminalUuid: string | undefined;
   private ackTimer: Timer | undefined;
@@ -202,40 +194,26 @@ export class CommandExecutor implements Executor {
     if (this.killRequested) this.escalate(this.pendingGraceMs ?? DEFAULT_KILL_GRACE_MS);
   }
 
-  private async plan(task: TaskInfo): Promise<Result<SpawnSpec, string>> {
-    const id = task.task_id.value;
-    const command = task.command;
-    if (command === undefined) return err(`Task '${id}' has no command: the command executor runs CommandInfo tasks only`);
-    const argv = commandArgv(id, command);
-    if (!argv.ok) return argv;
-    const { self } = this.deps;
-    const runAs = this.deps.switchUser
-      ? await resolveRunAs(requestedUser(task, this.framework), self, this.deps.lookupUser)
-      : ok({ home: self.home, switchTo: undefined });
-    if (!runAs.ok) return runAs;
+  private plan(task: TaskInfo): Promise<Result<SpawnSpec, string>> {
     const config = this.driver.config;
-    const env = taskEnvironment(
-      {
-        sandbox: config.sandbox ?? this.deps.directory,
-        taskId: id,
-        frameworkId: config.frameworkId,
-        executorId: config.executorId,
-        agentEndpoint: config.agentEndpoint,
-        role: allocationRole(task, this.framework),
-        path: this.deps.env.PATH,
-        home: runAs.value.home,
-        containerId: this.deps.env[CONTAINER_ID_ENV] || undefined,
-      },
-      command,
-    );
-    if (!env.ok) return env;
-    return ok({ argv: argv.value, env: env.value, sandbox: this.deps.directory, switchTo: runAs.value.switchTo });
+    return planTaskSpawn(task, {
+      framework: this.framework,
+      frameworkId: config.frameworkId,
+      executorId: config.executorId,
+      agentEndpoint: config.agentEndpoint,
+      directory: this.deps.directory,
+      sandbox: config.sandbox ?? this.deps.directory,
+      path: this.deps.env.PATH,
+      containerId: this.deps.env[CONTAINER_ID_ENV] || undefined,
+      switchUser: this.deps.switchUser,
+      self: this.deps.self,
+      lookupUser: this.deps.lookupUser,
+    });
   }
 
   private reaped(exit: TaskExit): void {
     this.alive = false;
-    this.escalation?.timer.cancel();
-    this.escalation = undefined;
+    this.escalation?.cancel();
     // What the task left in its process group dies with it, as it would with its container.
     if (this.proc) signalGroup(this.proc.pid, 'SIGKILL');
     if (this.ended) return;
@@ -262,24 +240,8 @@ export class CommandExecutor implements Executor {
   private escalate(grace: number): void {
     const proc = this.proc;
     if (proc === undefined) return;
-    const now = this.deps.clock.now();
-    const sigkill = () => {
-      this.escalation = undefined;
-      if (this.alive) {
-        this.deps.log(`Process ${proc.pid} did not terminate after the grace period; sending SIGKILL to its process group`);
-        signalGroup(proc.pid, 'SIGKILL');
-      }
-    };
-    if (this.escalation !== undefined) {
-      const deadline = this.escalation.startedAt + grace;
-      if (deadline >= this.escalation.deadline) return;
-      this.escalation.timer.cancel();
-      this.escalation = { startedAt: this.escalation.startedAt, deadline, timer: this.deps.clock.setTimer(deadline - now, sigkill) };
-      return;
-    }
-    this.deps.log(`Sending SIGTERM to the process group of ${proc.pid}; SIGKILL in ${grace} ms`);
-    signalGroup(proc.pid, 'SIGTERM');
-    this.escalation = { startedAt: now, deadline: now + grace, timer: this.deps.clock.setTimer(grace, sigkill) };
+    this.escalation ??= new KillEscalation({ clock: this.deps.clock, pgid: proc.pid, alive: () => this.alive, log: this.deps.log });
+    this.escalation.request(grace);
   }
 
   // ───────────────────────────── updates and the end ─────────────────────────────
@@ -337,7 +299,7 @@ export class CommandExecutor implements Executor {
     if (this.ended) return;
     this.ended = true;
     this.ackTimer?.cancel();
-    this.escalation?.timer.cancel();
+    this.escalation?.cancel();
     if (this.proc && this.alive) signalGroup(this.proc.pid, 'SIGKILL');
     this.driver.stop();
     this.deps.log(`Executor ends: ${message}`);

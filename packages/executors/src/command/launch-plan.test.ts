@@ -41,7 +41,7 @@ test('environment: base, overrides, role, and refusals', () => {
   const marked = taskEnvironment({ ...base, containerId: 'c-1' }, cmd({ environment: { variables: [{ name: 'AGORA_CONTAINER_ID', type: 'VALUE', value: 'mine' }] } }));
   assert.ok(marked.ok && marked.value.AGORA_CONTAINER_ID === 'c-1', 'the agent-given container ID wins');
   const secret = taskEnvironment(base, cmd({ environment: { variables: [{ name: 'S', type: 'SECRET' }] } }));
-  assert.deepEqual(secret, { ok: false, error: "Environment variable 'S' is a secret, and this command executor cannot resolve secrets" });
+  assert.deepEqual(secret, { ok: false, error: "Environment variable 'S' is a secret, and this executor cannot resolve secrets" });
   assert.deepEqual(taskEnvironment(base, cmd({ environment: { variables: [{ name: 'V', type: 'VALUE' }] } })), { ok: false, error: "Environment variable 'V' has no value" });
   assert.deepEqual(taskEnvironment(base, cmd({ environment: { variables: [{ name: 'U', type: 'UNKNOWN', value: 'x' }] } })), { ok: false, error: "Environment variable 'U' has an unknown type" });
 });

@@ -43,6 +43,8 @@ export interface BaseEnvironment {
   readonly home: string | undefined;
   /** The executor's AGORA_CONTAINER_ID, passed on to the task. */
   readonly containerId: string | undefined;
+  /** Variables the executor adds (e.g. the default executor's MESOS_CONTAINER_IP), under CommandInfo's. */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 export const CONTAINER_ID_ENV = 'AGORA_CONTAINER_ID';
@@ -58,8 +60,9 @@ export function taskEnvironment(base: BaseEnvironment, command: CommandInfo): Re
     MESOS_AGENT_ENDPOINT: base.agentEndpoint,
   };
   if (base.role !== undefined) env.MESOS_ALLOCATION_ROLE = base.role;
+  if (base.extra !== undefined) Object.assign(env, base.extra);
   for (const v of command.environment?.variables ?? []) {
-    if (v.type === 'SECRET') return err(`Environment variable '${v.name}' is a secret, and this command executor cannot resolve secrets`);
+    if (v.type === 'SECRET') return err(`Environment variable '${v.name}' is a secret, and this executor cannot resolve secrets`);
     if (v.type !== 'VALUE') return err(`Environment variable '${v.name}' has an unknown type`);
     if (v.value === undefined) return err(`Environment variable '${v.name}' has no value`);
     env[v.name] = v.value;
