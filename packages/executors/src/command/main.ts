@@ -6,7 +6,7 @@
  * SIGTERM/SIGINT shut the task down as SHUTDOWN does (a second one SIGKILLs it); whatever way the
  * process ends, its task's process group is SIGKILLed rather than left behind.
  */
-import { EXIT } from './command-executor.ts';
+import { runExecutorProcess } from './process-main.ts';
 import { startCommandExecutor } from './start.ts';
 
 export const USAGE = `Usage: agora-command-executor
@@ -22,45 +22,6 @@ environment the agent sets:
 Exit codes: 0 ended normally, 1 unusable environment, 2 usage error, 3 gave up on the agent.
 `;
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return EXIT.OK;
-  }
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} agora-command-executor[${process.pid}] ${line}\n`);
-  // Mesos's agent passes flags to its executor; unknown ones are tolerated so agents can evolve.
-  for (const arg of argv) {
-    if (!arg.startsWith('--')) {
-      process.stderr.write(`agora-command-executor: unexpected argument '${arg}' (see --help)\n`);
-      return EXIT.USAGE;
-    }
-    log(`ignoring flag ${arg}`);
-  }
-  const started = startCommandExecutor(env, { log });
-  if (!started.ok) {
-    process.stderr.write(`agora-command-executor: ${started.error}\n`);
-    return EXIT.BAD_ENVIRONMENT;
-  }
-  const handle = started.value;
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`received ${signal}`);
-    if (signals++ === 0) handle.shutdown();
-    else handle.destroy();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  // A crash must not orphan the task: its process group dies with the executor.
-  process.once('exit', () => {
-    for (const pid of handle.taskPids()) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  const exit = await handle.done;
-  log(`exiting with ${exit.code}: ${exit.message}`);
-  return exit.code;
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runExecutorProcess('agora-command-executor', USAGE, startCommandExecutor, argv, env);
 }

@@ -34,9 +34,11 @@ export interface CommandExecutorHandle {
   destroy(): void;
 }
 
-/** Shared by every instance of a host: one user-database lookup per user per minute. */
-const sharedLookup = cachedLookup(getentLookup);
+/** Shared by every instance of a host (command and default executors): one user-database lookup per user per minute. */
+export const sharedLookup = cachedLookup(getentLookup);
 let self: Self | undefined;
+/** Who this process runs as (looked up once). */
+export const executorSelf = (): Self => (self ??= currentUser());
 
 /** An error value (naming the variable) if the environment is unusable; nothing is started then. */
 export function startCommandExecutor(env: Environment, opts: CommandExecutorOptions = {}): Result<CommandExecutorHandle, string> {
@@ -54,7 +56,7 @@ export function startCommandExecutor(env: Environment, opts: CommandExecutorOpti
     directory,
     env,
     clock: clock ?? processClock,
-    self: opts.self ?? (self ??= currentUser()),
+    self: opts.self ?? executorSelf(),
     lookupUser: opts.lookupUser ?? sharedLookup,
     switchUser: switchUser !== '0',
     terminalAckTimeoutMs: opts.terminalAckTimeoutMs ?? DEFAULT_TERMINAL_ACK_TIMEOUT_MS,
