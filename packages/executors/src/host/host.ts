@@ -1,9 +1,10 @@
 /**
- * The executor host (ADR 0003): one long-lived process per agent running command executors as
+ * The executor host (ADR 0003): one long-lived process per agent running Agora's executors —
+ * command executors, and default executors for task groups (LAUNCH `kind: DEFAULT`) — as
  * in-process instances, each with its own ExecutorDriver and its own executor-API subscription.
  * The agent drives it over a Unix socket with `internal.ExecutorHostMessage` lines:
  *
- *   agent → host   LAUNCH {container_id, env}   start an instance      → LAUNCHED {pid} | LAUNCH_FAILED {message}
+ *   agent → host   LAUNCH {container_id, env, kind?}  start an instance  → LAUNCHED {pid} | LAUNCH_FAILED {message}
  *                  DESTROY {container_id}       SIGKILL its task groups, end it        → EXITED (status 9)
  *                  LIST                         what is running                         → INSTANCES
  *                  SHUTDOWN_HOST                destroy every instance, close, exit
@@ -24,6 +25,7 @@ import { unlink } from 'node:fs/promises';
 import { ok, type Result, type internal } from '@agora/protocol';
 import { startCommandExecutor, type CommandExecutorHandle, type CommandExecutorOptions } from '../command/start.ts';
 import type { CommandExecutorExit } from '../command/command-executor.ts';
+import { startDefaultExecutor } from '../default/start.ts';
 import { LineChannel } from './line-channel.ts';
 import { listenUnix } from './unix-socket.ts';
 
@@ -31,13 +33,17 @@ export const DEFAULT_MAX_PENDING_EXITS = 1024;
 /** The waitpid-style status reported for a destroyed instance: killed by SIGKILL. */
 export const DESTROYED_STATUS = 9;
 
-export type StartInstance = (env: Record<string, string>, opts: CommandExecutorOptions) => Result<CommandExecutorHandle, string>;
+/** Starts an instance of the executor `kind` names (absent: a command executor). */
+export type StartInstance = (env: Record<string, string>, opts: CommandExecutorOptions, kind: internal.HostExecutorKind) => Result<CommandExecutorHandle, string>;
+
+/** The host's default: the command executor, or the default executor for `kind: DEFAULT`. */
+export const startAgoraExecutor: StartInstance = (env, opts, kind) => (kind === 'DEFAULT' ? startDefaultExecutor(env, opts) : startCommandExecutor(env, opts));
 
 export interface ExecutorHostOptions {
   socketPath: string;
   /** Options for every instance (tests inject fetch/clock); `onTaskProcess` and `log` are the host's. */
   executorOptions?: Omit<CommandExecutorOptions, 'onTaskProcess' | 'log'>;
-  /** How an instance is started (default: a command executor). */
+  /** How an instance is started (default: `startAgoraExecutor`). */
   startInstance?: StartInstance;
   /** Host-level diagnostics. */
   log?: (line: string) => void;
@@ -79,7 +85,7 @@ class ExecutorHost {
 
   constructor(private readonly opts: ExecutorHostOptions) {
     this.log = opts.log ?? (() => undefined);
-    this.startInstance = opts.startInstance ?? startCommandExecutor;
+    this.startInstance = opts.startInstance ?? startAgoraExecutor;
   }
 
   async listen(): Promise<Result<void, string>> {
@@ -167,7 +173,7 @@ class ExecutorHost {
       ...this.opts.executorOptions,
       onTaskProcess: (pid) => this.broadcast({ type: 'TASK_PROCESS', task_process: { container_id: containerId, pid } }),
       ...(instanceLog ? { log: (line: string) => instanceLog(containerId, line) } : {}),
-    });
+    }, launch.kind ?? 'COMMAND');
     if (!started.ok) return void failed(started.error);
     const instance: Instance = { containerId, handle: started.value };
     this.instances.set(containerId, instance);

@@ -1,13 +1,13 @@
 /**
  * The agent ↔ executor-host protocol (ADR 0003). The executor host is one long-lived process per
- * agent that runs command executors as in-process instances, each a full v1 executor-API client
- * of the agent. The agent talks to the host over a Unix socket in its runtime directory; each
+ * agent that runs Agora's own executors (command executors, and default executors for task groups)
+ * as in-process instances, each a full v1 executor-API client of the agent. The agent talks to the host over a Unix socket in its runtime directory; each
  * message is one line of JSON (newline-delimited), envelope style `{"type": "LAUNCH", "launch": {...}}`.
  *
  * Contract:
- *  - LAUNCH starts an instance with exactly the environment a separate executor process would get
- *    (MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_DIRECTORY, MESOS_AGENT_ENDPOINT, ...); the host
- *    answers LAUNCHED (or LAUNCH_FAILED) with the same container_id.
+ *  - LAUNCH starts an instance of `kind` (default COMMAND) with exactly the environment a separate
+ *    executor process would get (MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_DIRECTORY,
+ *    MESOS_AGENT_ENDPOINT, ...); the host answers LAUNCHED (or LAUNCH_FAILED) with the same container_id.
  *  - The host reports every task process it starts (TASK_PROCESS), so the agent can kill the
  *    process tree itself if the host is gone, and EXITED when an instance ends (status is a
  *    waitpid-style status: exit code << 8, or the signal number).
@@ -34,10 +34,23 @@ export type ExecutorHostMessageType = Infer<typeof ExecutorHostMessageType>;
 
 const containerRef = (name: string) => message(name, { container_id: required(string) });
 
+/**
+ * Which of Agora's executors an instance runs. Absent means COMMAND: that is all a host or an
+ * agent from before this field knows (an older host ignores the field and starts a command
+ * executor, which refuses LAUNCH_GROUP with TASK_ERROR: a clear failure, never a silent one).
+ */
+export const HostExecutorKind = enumeration('ExecutorHostMessage.ExecutorKind', {
+  COMMAND: 1,
+  DEFAULT: 2,
+});
+export type HostExecutorKind = Infer<typeof HostExecutorKind>;
+
 export const HostLaunch = message('ExecutorHostMessage.Launch', {
   container_id: required(string),
   /** The complete environment of the executor instance (the host does not add its own). */
   env: required(mapOf(string)),
+  /** The executor to run; absent = COMMAND. */
+  kind: optional(HostExecutorKind),
 });
 export type HostLaunch = Infer<typeof HostLaunch>;
 
