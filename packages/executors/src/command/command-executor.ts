@@ -11,14 +11,25 @@
  *   LAUNCH_GROUP              refuse (task groups need the default executor)       ERROR for each task
  *   terminal update acked     end (also after `terminalAckTimeoutMs` without ack while subscribed)
  *   LAUNCH of our own task    ignored (a replay; failing it would report a running task as failed)
+ *   health check result       first healthy, every unhealthy, first healthy after   RUNNING, healthy, REASON_TASK_HEALTH_CHECK_STATUS_UPDATED
+ *                             failures; after consecutive_failures: kill (task's    … then KILLING?, KILLED with healthy: false
+ *                             grace period)
+ *   check result changed      report it (checks never kill)                        RUNNING, check_status, REASON_TASK_CHECK_STATUS_UPDATED
+ *
+ * Health checks and checks (../health) start once the task runs and stop when it is being killed
+ * or has ended; no health or check update follows a kill or the terminal update. Their updates
+ * repeat the task's last status with only `healthy`/`check_status` and `reason` changed; every
+ * fresh status of a task with a check carries its empty `check_status`.
  *
  * Grace period of a kill: the KILL event's kill_policy, else the task's, else 3 s. A second KILL
  * may only shorten the remaining escalation, never lengthen it (a retried kill is a no-op).
  */
-import type { FrameworkInfo, KillPolicy, TaskGroupInfo, TaskID, TaskInfo, TaskState, TaskStatus, TaskStatusReason, ContainerStatus } from '@agora/protocol';
+import { join } from 'node:path';
+import type { CheckStatusInfo, FrameworkInfo, KillPolicy, TaskGroupInfo, TaskID, TaskInfo, TaskState, TaskStatus, TaskStatusReason, ContainerStatus } from '@agora/protocol';
 import { hasCapability, type Result } from '@agora/protocol';
 import type { Clock, Timer } from '@agora/runtime';
-import type { Executor, ExecutorDriver, SubscribedInfo } from '@agora/sdk';
+import type { Executor, ExecutorDriver, StatusUpdateInput, SubscribedInfo } from '@agora/sdk';
+import { checkUpdate, freshCheckStatus, healthUpdate, startTaskChecks, type HealthEvent, type TaskChecks } from '../health/index.ts';
 import { DEFAULT_KILL_GRACE_MS, graceMs, KillEscalation } from './kill-escalation.ts';
 import { CONTAINER_ID_ENV, describeExit } from './launch-plan.ts';
 import { planTaskSpawn } from './spawn-plan.ts';
@@ -79,6 +90,10 @@ export class CommandExecutor implements Executor {
   private ackTimer: Timer | undefined;
   private shuttingDown = false;
   private ended = false;
+  private checks: TaskChecks | undefined;
+  /** The last status sent for our task: health and check updates repeat it. */
+  private lastStatus: TaskStatus | undefined;
+  private killedByHealthCheck = false;
 
   constructor(private readonly deps: CommandExecutorDeps) {}
 
@@ -189,9 +204,58 @@ export class CommandExecutor implements Executor {
     this.alive = true;
     this.deps.log(`Forked command at ${proc.pid}`);
     this.deps.onTaskProcess(proc.pid);
-    this.update(task.task_id, 'TASK_RUNNING', undefined, undefined, { executor_pid: process.pid });
+    this.update(task.task_id, 'TASK_RUNNING', undefined, undefined, { container_status: { executor_pid: process.pid } });
     void proc.exited.then((exit) => this.reaped(exit));
     if (this.killRequested) this.escalate(this.pendingGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    else this.startChecks(task, spec.value);
+  }
+
+  // ───────────────────────────── health checks and checks ─────────────────────────────
+
+  /** COMMAND checks run like the task: its environment, its sandbox, its user; output to its stderr file. */
+  private startChecks(task: TaskInfo, spec: SpawnSpec): void {
+    if (task.health_check === undefined && task.check === undefined) return;
+    this.checks = startTaskChecks({
+      task,
+      clock: this.deps.clock,
+      command: { env: spec.env, cwd: spec.sandbox, switchTo: spec.switchTo, outputPath: join(spec.sandbox, 'stderr') },
+      onHealth: (event) => this.healthChanged(event),
+      onCheck: (status) => this.checkChanged(status),
+      log: this.deps.log,
+    });
+  }
+
+  private stopChecks(): void {
+    this.checks?.stop();
+    this.checks = undefined;
+  }
+
+  /** Whether health and check updates may still be sent: not once the task is being killed or has ended. */
+  private checking(): boolean {
+    return this.task !== undefined && !this.killRequested && !this.terminalSent && !this.ended;
+  }
+
+  private healthChanged(event: HealthEvent): void {
+    if (!this.checking() || this.task === undefined) return;
+    if (event.healthy) this.deps.log(`Task ${this.task.task_id.value} is healthy`);
+    else this.deps.log(`Health check of task ${this.task.task_id.value} failed ${event.consecutiveFailures} time(s) in a row: ${event.message}`);
+    this.send(healthUpdate(this.runningStatus(this.task), event.healthy));
+    if (!event.healthy && event.killTask) {
+      this.killedByHealthCheck = true;
+      const grace = graceMs(this.task.kill_policy) ?? DEFAULT_KILL_GRACE_MS;
+      this.deps.log(`Killing task ${this.task.task_id.value} after ${event.consecutiveFailures} consecutive failed health checks, with grace period of ${grace} ms`);
+      this.killTask(grace);
+    }
+  }
+
+  private checkChanged(status: CheckStatusInfo): void {
+    if (!this.checking() || this.task === undefined) return;
+    this.send(checkUpdate(this.runningStatus(this.task), status));
+  }
+
+  /** The status a health or check update repeats (TASK_RUNNING was sent before any check ran). */
+  private runningStatus(task: TaskInfo): TaskStatus {
+    return this.lastStatus ?? { task_id: task.task_id, state: 'TASK_RUNNING' };
   }
 
   private plan(task: TaskInfo): Promise<Result<SpawnSpec, string>> {
@@ -213,6 +277,7 @@ export class CommandExecutor implements Executor {
 
   private reaped(exit: TaskExit): void {
     this.alive = false;
+    this.stopChecks();
     this.escalation?.cancel();
     // What the task left in its process group dies with it, as it would with its container.
     if (this.proc) signalGroup(this.proc.pid, 'SIGKILL');
@@ -227,6 +292,7 @@ export class CommandExecutor implements Executor {
     if (this.terminalSent || this.ended || this.task === undefined) return;
     if (!this.killRequested) {
       this.killRequested = true;
+      this.stopChecks();
       if (this.framework !== undefined && hasCapability(this.framework, 'TASK_KILLING_STATE')) this.update(this.task.task_id, 'TASK_KILLING');
     }
     if (!this.alive) {
@@ -249,7 +315,9 @@ export class CommandExecutor implements Executor {
   private terminal(state: TaskState, message: string, reason?: TaskStatusReason): void {
     if (this.terminalSent || this.task === undefined) return;
     this.terminalSent = true;
-    this.terminalUuid = this.update(this.task.task_id, state, message, reason)?.uuid;
+    // A task killed because of its health check ends with `healthy: false` (Mesos sets no reason for it).
+    const extra = this.killRequested && this.killedByHealthCheck ? { healthy: false } : {};
+    this.terminalUuid = this.update(this.task.task_id, state, message, reason, extra)?.uuid;
     if (!this.connected()) {
       this.finish(this.exitCode(), `the task ended (${state}) and the agent is gone`);
       return;
@@ -270,18 +338,33 @@ export class CommandExecutor implements Executor {
     });
   }
 
-  private update(taskId: TaskID, state: TaskState, message?: string, reason?: TaskStatusReason, container?: ContainerStatus): TaskStatus | undefined {
-    const r = this.driver.sendStatusUpdate({
+  /** A fresh status (nothing carried over from earlier ones); our task's carries its check's empty `check_status`. */
+  private update(
+    taskId: TaskID,
+    state: TaskState,
+    message?: string,
+    reason?: TaskStatusReason,
+    extra: { container_status?: ContainerStatus; healthy?: boolean } = {},
+  ): TaskStatus | undefined {
+    const ours = this.task !== undefined && taskId.value === this.task.task_id.value;
+    const checkStatus = ours && this.task !== undefined ? freshCheckStatus(this.task) : undefined;
+    return this.send({
       task_id: taskId,
       state,
       ...(message !== undefined ? { message } : {}),
       ...(reason !== undefined ? { reason } : {}),
-      ...(container !== undefined ? { container_status: container } : {}),
+      ...extra,
+      ...(checkStatus !== undefined ? { check_status: checkStatus } : {}),
     });
+  }
+
+  private send(input: StatusUpdateInput): TaskStatus | undefined {
+    const r = this.driver.sendStatusUpdate(input);
     if (!r.ok) {
-      this.deps.log(`Could not send ${state} for task ${taskId.value}: ${r.error}`);
+      this.deps.log(`Could not send ${input.state} for task ${input.task_id.value}: ${r.error}`);
       return undefined;
     }
+    if (this.task !== undefined && input.task_id.value === this.task.task_id.value) this.lastStatus = r.value;
     return r.value;
   }
 
@@ -298,6 +381,7 @@ export class CommandExecutor implements Executor {
   private finish(code: number, message: string, destroyed = false): void {
     if (this.ended) return;
     this.ended = true;
+    this.stopChecks();
     this.ackTimer?.cancel();
     this.escalation?.cancel();
     if (this.proc && this.alive) signalGroup(this.proc.pid, 'SIGKILL');
