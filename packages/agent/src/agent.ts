@@ -72,6 +72,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   if (!entries.command && !entries.host) logger.warn({ launcherDir: config.launcherDir }, 'no command executor found in --launcher-dir: command tasks will fail');
   const containerizer = deps.containerizer ?? new RoutingContainerizer({
     commandExecutor: config.commandExecutor,
+    defaultExecutor: config.defaultExecutor,
     process: new ProcessLauncher({ logger, entryPoint: (kind) => (kind === 'command' ? entries.command : entries.default) }),
     host: new ExecutorHostLauncher({ runtimeDir: config.runtimeDir, entryPoint: entries.host, logger }),
   });
@@ -101,7 +102,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
       maxCompletedExecutorsPerFramework: config.maxCompletedExecutorsPerFramework,
       gcDelayMs: config.gcDelayMs,
       switchUser: config.switchUser,
-      hasDefaultExecutor: entries.default !== undefined,
+      hasDefaultExecutor: (config.defaultExecutor === 'host' ? entries.host : entries.default) !== undefined,
       commandExecutorPath: entries.command?.file ?? `${config.launcherDir}/agora-command-executor`,
     },
     { clock, ids: deps.ids ?? randomIds, logger, containerizer, layout, sandboxes: diskSandboxes, gc },

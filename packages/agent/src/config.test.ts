@@ -28,6 +28,7 @@ test('defaults follow Mesos; flags accept dashes or underscores', () => {
   assert.equal(c.statusUpdateRetryMinMs, 10_000);
   assert.equal(c.statusUpdateRetryMaxMs, 600_000);
   assert.equal(c.commandExecutor, 'host');
+  assert.equal(c.defaultExecutor, 'host');
   assert.equal(c.switchUser, true);
   assert.equal(c.hostname, '127.0.0.1');
   assert.equal(c.runtimeDir, '/tmp/w/run');

@@ -35,6 +35,7 @@ export interface AgentConfig {
   defaultRole: string;
   launcherDir: string;
   commandExecutor: 'host' | 'process';
+  defaultExecutor: 'host' | 'process';
   executorRegistrationTimeoutMs: number;
   executorShutdownGracePeriodMs: number;
   executorReregistrationTimeout: string;
@@ -139,6 +140,7 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
     defaultRole: o.defaultRole,
     launcherDir: resolve(o.launcherDir ?? DEFAULT_LAUNCHER_DIR),
     commandExecutor: o.commandExecutor === 'process' ? 'process' : 'host',
+    defaultExecutor: o.defaultExecutor === 'process' ? 'process' : 'host',
     executorRegistrationTimeoutMs: ms['executor-registration-timeout']!,
     executorShutdownGracePeriodMs: ms['executor-shutdown-grace-period']!,
     executorReregistrationTimeout: o.executorReregistrationTimeout,

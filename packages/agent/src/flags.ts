@@ -23,6 +23,7 @@ export const AGENT_FLAGS = {
   'default-role': { type: 'string', default: '*', help: 'Role that statically reserves resources given without a role (and the detected ones)' },
   'launcher-dir': { type: 'string', help: "Directory holding the executors' entry points (default: packages/executors/bin)", placeholder: 'DIR' },
   'command-executor': { type: 'string', default: 'host', choices: ['host', 'process'], help: 'Run command executors inside the shared executor host, or one process each (ADR 0003)' },
+  'default-executor': { type: 'string', default: 'host', choices: ['host', 'process'], help: 'Run default executors (task groups) inside the shared executor host, or one process each' },
   'executor-registration-timeout': { type: 'string', default: '1mins', help: 'How long an executor may take to subscribe before it is destroyed' },
   'executor-shutdown-grace-period': { type: 'string', default: '5secs', help: 'Default time an executor gets to shut down before its container is destroyed' },
   'executor-reregistration-timeout': { type: 'string', default: '2secs', help: 'Passed to checkpointing executors as MESOS_SUBSCRIPTION_BACKOFF_MAX' },

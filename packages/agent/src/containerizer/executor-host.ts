@@ -1,6 +1,7 @@
 /**
- * The executor-host launcher (ADR 0003): command executors run as instances inside one
- * long-lived host process, driven over `<runtime-dir>/executor-host.sock`.
+ * The executor-host launcher (ADR 0003): command executors (and default executors, with
+ * `--default-executor=host`) run as instances inside one long-lived host process, driven over
+ * `<runtime-dir>/executor-host.sock`.
  *
  * Contracts:
  *  - The host is started on first use if nothing answers on the socket: detached (its own
@@ -81,7 +82,8 @@ export class ExecutorHostLauncher implements Containerizer {
     }
     const answer = new Promise<Result<{ pid: number }, string>>((resolve) => (container.launched = resolve));
     const timeout = setTimeout(() => container.launched?.(err('the executor host did not answer LAUNCH in time')), this.opts.launchTimeoutMs ?? 30_000);
-    conn.value.send({ type: 'LAUNCH', launch: { container_id: c.containerId, env: c.env } });
+    // `kind` only for default executors, so a host from before the field still runs command executors.
+    conn.value.send({ type: 'LAUNCH', launch: { container_id: c.containerId, env: c.env, ...(c.kind === 'default' ? { kind: 'DEFAULT' as const } : {}) } });
     const r = await answer;
     clearTimeout(timeout);
     container.launched = undefined;

@@ -3,7 +3,8 @@
  *
  *   agora-command-executor   one command executor per process (`--command-executor=process`)
  *   agora-executor-host      the executor host (`--command-executor=host`, ADR 0003)
- *   agora-default-executor   the default executor for task groups (arrives in a later issue)
+ *   agora-default-executor   the default executor for task groups (`--default-executor=process`;
+ *                            with `host`, the executor host runs it)
  *
  * An entry may be an executable file (a `#!` script), or a `.js`/`.mjs` file run with this Node,
  * or a `.ts` file run with this Node and tsx.

@@ -1,7 +1,7 @@
 /**
  * Picks the launcher for each container: command executors go to the executor host when
- * `--command-executor=host`; custom and default executors (and command executors with
- * `--command-executor=process`) get their own process.
+ * `--command-executor=host`, default executors when `--default-executor=host`; custom executors
+ * (and the agent's own executors in `process` mode) get their own process.
  */
 import type { Result } from '@agora/protocol';
 import type { ContainerLaunch, ContainerTermination, Containerizer } from './containerizer.ts';
@@ -9,10 +9,11 @@ import type { ContainerLaunch, ContainerTermination, Containerizer } from './con
 export class RoutingContainerizer implements Containerizer {
   private readonly owner = new Map<string, Containerizer>();
 
-  constructor(private readonly routes: { process: Containerizer; host?: Containerizer; commandExecutor: 'host' | 'process' }) {}
+  constructor(private readonly routes: { process: Containerizer; host?: Containerizer; commandExecutor: 'host' | 'process'; defaultExecutor?: 'host' | 'process' }) {}
 
   private pick(launch: ContainerLaunch): Containerizer {
-    return launch.kind === 'command' && this.routes.commandExecutor === 'host' && this.routes.host ? this.routes.host : this.routes.process;
+    const mode = launch.kind === 'command' ? this.routes.commandExecutor : launch.kind === 'default' ? (this.routes.defaultExecutor ?? 'process') : 'process';
+    return mode === 'host' && this.routes.host ? this.routes.host : this.routes.process;
   }
 
   async launch(launch: ContainerLaunch): Promise<Result<{ pid: number }, string>> {
