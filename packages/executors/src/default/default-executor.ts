@@ -16,23 +16,29 @@
  *   SHUTDOWN                    kill every task, grace capped by the shutdown grace   KILLED; then end
  *   no task left                end once every terminal update is acknowledged (or after `terminalAckTimeoutMs`)
  *   LAUNCH                      refused: this executor runs task groups only          ERROR, REASON_TASK_INVALID
+ *   a task's health check       as in the command executor, per task; after           RUNNING, healthy, REASON_TASK_HEALTH_…;
+ *                               consecutive_failures the task (so its group) is        the group's terminal updates then
+ *                               killed                                                 carry healthy: false
+ *   a task's check result       reported when it changes (never kills)                RUNNING, check_status, REASON_TASK_CHECK_…
  *
  * Several LAUNCH_GROUPs may arrive over the executor's life; a group replayed by the agent (every
  * task ID already known) is ignored. A repeated KILL may only shorten a running escalation.
  */
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import {
-  hasCapability, type ContainerStatus, type FrameworkInfo, type KillPolicy, type TaskGroupInfo, type TaskID, type TaskInfo,
+  hasCapability, type CheckStatusInfo, type ContainerStatus, type FrameworkInfo, type KillPolicy, type TaskGroupInfo, type TaskID, type TaskInfo,
   type TaskState, type TaskStatus, type TaskStatusReason,
 } from '@agora/protocol';
 import type { Clock, Timer } from '@agora/runtime';
-import type { Executor, ExecutorDriver, SubscribedInfo } from '@agora/sdk';
+import type { Executor, ExecutorDriver, StatusUpdateInput, SubscribedInfo } from '@agora/sdk';
 import { EXIT, type CommandExecutorExit } from '../command/command-executor.ts';
 import { DEFAULT_KILL_GRACE_MS, graceMs, KillEscalation } from '../command/kill-escalation.ts';
 import { CONTAINER_ID_ENV, describeExit } from '../command/launch-plan.ts';
 import { planTaskSpawn } from '../command/spawn-plan.ts';
 import { signalGroup, spawnTask, type SpawnSpec, type TaskExit, type TaskProcess } from '../command/task-process.ts';
 import type { LookupUser, Self } from '../command/user.ts';
+import { checkUpdate, freshCheckStatus, healthUpdate, startTaskChecks, type HealthEvent, type TaskChecks } from '../health/index.ts';
 import { createTaskSandbox, taskSandboxPath } from './task-sandbox.ts';
 
 /** Shutdown escalation leaves this much of the shutdown grace period for TASK_KILLED to get out. */
@@ -61,6 +67,11 @@ interface GroupRun {
   readonly tasks: TaskRun[];
   /** The group is being killed (a KILL, or one of its tasks ended FAILED or KILLED). */
   killing: boolean;
+  /**
+   * One of its tasks was killed because of its health check: the group's terminal updates carry
+   * `healthy: false` (Mesos marks the whole executor; MESOS-8543 says it means the task group).
+   */
+  unhealthy: boolean;
 }
 
 interface TaskRun {
@@ -76,9 +87,15 @@ interface TaskRun {
   escalation: KillEscalation | undefined;
   /** The terminal update's uuid, until it is acknowledged. */
   terminalUuid: string | undefined;
+  /** Its health check and check, from TASK_RUNNING until it is being killed or has ended. */
+  checks: TaskChecks | undefined;
+  /** The last status sent for it: health and check updates repeat it. */
+  lastStatus: TaskStatus | undefined;
 }
 
 type Planned = { run: TaskRun; spec: SpawnSpec };
+
+const isRun = (t: TaskRun | TaskID): t is TaskRun => 'info' in t;
 
 export class DefaultExecutor implements Executor {
   private driver!: ExecutorDriver;
@@ -137,17 +154,17 @@ export class DefaultExecutor implements Executor {
     }
     this.launchedAny = true;
     this.cancelAckTimer();
-    const run: GroupRun = { tasks: [], killing: false };
+    const run: GroupRun = { tasks: [], killing: false, unhealthy: false };
     for (const info of fresh) {
       const task: TaskRun = {
         info, group: run, phase: 'launching', proc: undefined, alive: false, killing: false,
-        pendingGraceMs: undefined, escalation: undefined, terminalUuid: undefined,
+        pendingGraceMs: undefined, escalation: undefined, terminalUuid: undefined, checks: undefined, lastStatus: undefined,
       };
       run.tasks.push(task);
       this.tasks.set(info.task_id.value, task);
     }
     this.deps.log(`Starting task group ${fresh.map((t) => t.task_id.value).join(', ')}`);
-    for (const task of run.tasks) this.update(task.info.task_id, 'TASK_STARTING');
+    for (const task of run.tasks) this.update(task, 'TASK_STARTING');
     void this.start(run);
   }
 
@@ -236,16 +253,65 @@ export class DefaultExecutor implements Executor {
       if (this.ended) return;
       return this.launchFailed(group, failed.run, failed.result.error);
     }
-    for (const { run, result } of spawned) {
+    for (const [i, { run, result }] of spawned.entries()) {
       if (!result.ok) continue;
       run.proc = result.value;
       run.alive = true;
       run.phase = 'running';
       this.deps.log(`Forked task ${run.info.task_id.value} at ${result.value.pid}`);
-      this.update(run.info.task_id, 'TASK_RUNNING', undefined, undefined, { executor_pid: process.pid });
+      this.update(run, 'TASK_RUNNING', undefined, undefined, { container_status: { executor_pid: process.pid } });
       void result.value.exited.then((exit) => this.reaped(run, exit));
+      if (!run.killing) this.startChecks(run, specs[i]!.spec);
     }
     for (const run of group.tasks) if (run.killing) this.escalate(run, run.pendingGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  }
+
+  // ───────────────────────────── health checks and checks ─────────────────────────────
+
+  /** COMMAND checks run like the task: its environment, its sandbox, its user; output to its stderr file. */
+  private startChecks(run: TaskRun, spec: SpawnSpec): void {
+    if (run.info.health_check === undefined && run.info.check === undefined) return;
+    run.checks = startTaskChecks({
+      task: run.info,
+      clock: this.deps.clock,
+      command: { env: spec.env, cwd: spec.sandbox, switchTo: spec.switchTo, outputPath: join(spec.sandbox, 'stderr') },
+      onHealth: (event) => this.healthChanged(run, event),
+      onCheck: (status) => this.checkChanged(run, status),
+      log: this.deps.log,
+    });
+  }
+
+  private stopChecks(run: TaskRun): void {
+    run.checks?.stop();
+    run.checks = undefined;
+  }
+
+  /** Health and check updates stop once the task is being killed or has ended. */
+  private checking(run: TaskRun): boolean {
+    return run.phase === 'running' && !run.killing && !this.ended;
+  }
+
+  private healthChanged(run: TaskRun, event: HealthEvent): void {
+    if (!this.checking(run)) return;
+    const id = run.info.task_id.value;
+    if (event.healthy) this.deps.log(`Task ${id} is healthy`);
+    else this.deps.log(`Health check of task ${id} failed ${event.consecutiveFailures} time(s) in a row: ${event.message}`);
+    this.send(run, healthUpdate(this.runningStatus(run), event.healthy));
+    if (!event.healthy && event.killTask) {
+      run.group.unhealthy = true;
+      this.deps.log(`Killing task ${id} after ${event.consecutiveFailures} consecutive failed health checks`);
+      this.kill(run.info.task_id);
+    }
+  }
+
+  private checkChanged(run: TaskRun, status: CheckStatusInfo): void {
+    if (!this.checking(run)) return;
+    this.send(run, checkUpdate(this.runningStatus(run), status));
+  }
+
+  /** The status a health or check update repeats (TASK_RUNNING was sent before any check ran). */
+  private runningStatus(run: TaskRun): TaskStatus {
+    return run.lastStatus ?? { task_id: run.info.task_id, state: 'TASK_RUNNING' };
   }
 
   private plan(task: TaskInfo) {
@@ -281,6 +347,7 @@ export class DefaultExecutor implements Executor {
 
   private reaped(run: TaskRun, exit: TaskExit): void {
     run.alive = false;
+    this.stopChecks(run);
     run.escalation?.cancel();
     // What the task left in its process group dies with it, as it would with its container.
     if (run.proc) signalGroup(run.proc.pid, 'SIGKILL');
@@ -309,7 +376,8 @@ export class DefaultExecutor implements Executor {
     if (run.phase === 'terminated' || this.ended) return;
     if (!run.killing) {
       run.killing = true;
-      if (this.framework !== undefined && hasCapability(this.framework, 'TASK_KILLING_STATE')) this.update(run.info.task_id, 'TASK_KILLING');
+      this.stopChecks(run);
+      if (this.framework !== undefined && hasCapability(this.framework, 'TASK_KILLING_STATE')) this.update(run, 'TASK_KILLING');
     }
     if (!run.alive) {
       run.pendingGraceMs = Math.min(run.pendingGraceMs ?? grace, grace);
@@ -330,7 +398,9 @@ export class DefaultExecutor implements Executor {
   private terminal(run: TaskRun, state: TaskState, message: string, reason?: TaskStatusReason): void {
     if (run.phase === 'terminated') return;
     run.phase = 'terminated';
-    run.terminalUuid = this.update(run.info.task_id, state, message, reason)?.uuid;
+    this.stopChecks(run);
+    const extra = run.group.unhealthy ? { healthy: false } : {};
+    run.terminalUuid = this.update(run, state, message, reason, extra)?.uuid;
     // An update that could not be sent will never be acknowledged: do not wait for it.
     if (run.terminalUuid === undefined) this.tasks.delete(run.info.task_id.value);
     this.maybeEnd();
@@ -366,18 +436,36 @@ export class DefaultExecutor implements Executor {
     this.ackTimer = undefined;
   }
 
-  private update(taskId: TaskID, state: TaskState, message?: string, reason?: TaskStatusReason, container?: ContainerStatus): TaskStatus | undefined {
-    const r = this.driver.sendStatusUpdate({
-      task_id: taskId,
+  /**
+   * A fresh status (nothing carried over from earlier ones), for a task of ours (a TaskRun) or an
+   * ID refused outright; a task with a check carries its empty `check_status`.
+   */
+  private update(
+    task: TaskRun | TaskID,
+    state: TaskState,
+    message?: string,
+    reason?: TaskStatusReason,
+    extra: { container_status?: ContainerStatus; healthy?: boolean } = {},
+  ): TaskStatus | undefined {
+    const run = isRun(task) ? task : undefined;
+    const checkStatus = run !== undefined ? freshCheckStatus(run.info) : undefined;
+    return this.send(run, {
+      task_id: isRun(task) ? task.info.task_id : task,
       state,
       ...(message !== undefined ? { message } : {}),
       ...(reason !== undefined ? { reason } : {}),
-      ...(container !== undefined ? { container_status: container } : {}),
+      ...extra,
+      ...(checkStatus !== undefined ? { check_status: checkStatus } : {}),
     });
+  }
+
+  private send(run: TaskRun | undefined, input: StatusUpdateInput): TaskStatus | undefined {
+    const r = this.driver.sendStatusUpdate(input);
     if (!r.ok) {
-      this.deps.log(`Could not send ${state} for task ${taskId.value}: ${r.error}`);
+      this.deps.log(`Could not send ${input.state} for task ${input.task_id.value}: ${r.error}`);
       return undefined;
     }
+    if (run !== undefined) run.lastStatus = r.value;
     return r.value;
   }
 
@@ -396,6 +484,7 @@ export class DefaultExecutor implements Executor {
     this.ended = true;
     this.cancelAckTimer();
     for (const run of this.tasks.values()) {
+      this.stopChecks(run);
       run.escalation?.cancel();
       if (run.proc && run.alive) signalGroup(run.proc.pid, 'SIGKILL');
     }
