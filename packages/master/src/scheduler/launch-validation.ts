@@ -5,7 +5,7 @@
  * the message — so these return the message, never throw.
  */
 import {
-  idProblem, type ExecutorInfo, type HealthCheck, type Resource, type TaskInfo,
+  idProblem, type CheckInfo, type CommandInfo, type Environment, type ExecutorInfo, type HealthCheck, type Resource, type TaskInfo,
 } from '@agora/protocol';
 import { Resources } from '@agora/resources';
 
@@ -64,22 +64,106 @@ function durationProblem(nanos: number | undefined, what: string): string | unde
   return nanos !== undefined && (!Number.isFinite(nanos) || nanos < 0) ? `${what} must be non-negative` : undefined;
 }
 
-export function healthCheckProblem(hc: HealthCheck | undefined): string | undefined {
-  if (!hc) return undefined;
-  const type = hc.type;
-  if (type === undefined || type === 'UNKNOWN') return "HealthCheck must specify 'type'";
-  if (type === 'COMMAND' && !hc.command) return "Expecting 'command' to be set for COMMAND health check";
-  if (type === 'HTTP' && !hc.http) return "Expecting 'http' to be set for HTTP health check";
-  if (type === 'TCP' && !hc.tcp) return "Expecting 'tcp' to be set for TCP health check";
-  for (const [k, v] of [
-    ['delay_seconds', hc.delay_seconds],
-    ['interval_seconds', hc.interval_seconds],
-    ['timeout_seconds', hc.timeout_seconds],
-    ['grace_period_seconds', hc.grace_period_seconds],
-  ] as const) {
-    if (v !== undefined && (!Number.isFinite(v) || v < 0)) return `Expecting '${k}' to be non-negative`;
+// ───────────────────────────── health checks and checks ─────────────────────────────
+// Mesos's common/validation.cpp `validateHealthCheck` / `validateCheckInfo` (the executor runs
+// them; a task whose check cannot run is refused here rather than left unchecked), in its order
+// and words: the type and its sub-message, the command and its environment, the HTTP scheme and
+// path, then the durations. Agora also refuses ports outside 1–65535, which Mesos would truncate.
+
+function environmentProblem(env: Environment | undefined): string | undefined {
+  for (const v of env?.variables ?? []) {
+    if (v.type === 'SECRET') {
+      if (v.secret === undefined) return `Environment variable '${v.name}' of type 'SECRET' must have a secret set`;
+      if (v.value !== undefined) return `Environment variable '${v.name}' of type 'SECRET' must not have a value set`;
+    } else if (v.type === 'VALUE') {
+      if (v.value === undefined) return `Environment variable '${v.name}' of type 'VALUE' must have a value set`;
+      if (v.secret !== undefined) return `Environment variable '${v.name}' of type 'VALUE' must not have a secret set`;
+    } else {
+      return "Environment variable of type 'UNKNOWN' is not allowed";
+    }
   }
   return undefined;
+}
+
+/** `what` is "health check" or "check"; `owner` is "Health check's" or "Check's". */
+function commandProblem(command: CommandInfo, what: string, owner: string): string | undefined {
+  if (command.value === undefined) {
+    const kind = command.shell ? "'shell command'" : "'executable path'";
+    return `Command ${what} must contain ${kind}`;
+  }
+  const env = environmentProblem(command.environment);
+  return env === undefined ? undefined : `${owner} \`CommandInfo\` is invalid: ${env}`;
+}
+
+function portProblem(port: number, what: string): string | undefined {
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? undefined : `The port ${port} of ${what} must be between 1 and 65535`;
+}
+
+function pathProblem(path: string | undefined, what: string): string | undefined {
+  return path === undefined || path.startsWith('/') ? undefined : `The path '${path}' of ${what} must start with '/'`;
+}
+
+function secondsProblem(fields: ReadonlyArray<readonly [string, number | undefined]>): string | undefined {
+  for (const [name, v] of fields) {
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) return `Expecting '${name}' to be non-negative`;
+  }
+  return undefined;
+}
+
+export function healthCheckProblem(hc: HealthCheck | undefined): string | undefined {
+  if (!hc) return undefined;
+  const problem = (() => {
+    switch (hc.type) {
+      case undefined:
+        return "HealthCheck must specify 'type'";
+      case 'COMMAND':
+        if (!hc.command) return "Expecting 'command' to be set for COMMAND health check";
+        return commandProblem(hc.command, 'health check', "Health check's");
+      case 'HTTP': {
+        if (!hc.http) return "Expecting 'http' to be set for HTTP health check";
+        const { scheme, path, port } = hc.http;
+        if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return `Unsupported HTTP health check scheme: '${scheme}'`;
+        return pathProblem(path, 'HTTP health check') ?? portProblem(port, 'HTTP health check');
+      }
+      case 'TCP':
+        if (!hc.tcp) return "Expecting 'tcp' to be set for TCP health check";
+        return portProblem(hc.tcp.port, 'TCP health check');
+      default:
+        return `'${hc.type}' is not a valid health check type`;
+    }
+  })();
+  return problem ?? secondsProblem([
+    ['delay_seconds', hc.delay_seconds],
+    ['grace_period_seconds', hc.grace_period_seconds],
+    ['interval_seconds', hc.interval_seconds],
+    ['timeout_seconds', hc.timeout_seconds],
+  ]);
+}
+
+export function checkProblem(check: CheckInfo | undefined): string | undefined {
+  if (!check) return undefined;
+  const problem = (() => {
+    switch (check.type) {
+      case undefined:
+        return "CheckInfo must specify 'type'";
+      case 'COMMAND':
+        if (!check.command) return "Expecting 'command' to be set for COMMAND check";
+        return commandProblem(check.command.command, 'check', "Check's");
+      case 'HTTP':
+        if (!check.http) return "Expecting 'http' to be set for HTTP check";
+        return pathProblem(check.http.path, 'HTTP check') ?? portProblem(check.http.port, 'HTTP check');
+      case 'TCP':
+        if (!check.tcp) return "Expecting 'tcp' to be set for TCP check";
+        return portProblem(check.tcp.port, 'TCP check');
+      default:
+        return `'${check.type}' is not a valid check type`;
+    }
+  })();
+  return problem ?? secondsProblem([
+    ['delay_seconds', check.delay_seconds],
+    ['interval_seconds', check.interval_seconds],
+    ['timeout_seconds', check.timeout_seconds],
+  ]);
 }
 
 /** Stable JSON for comparing ExecutorInfos (Mesos requires an identical one for a running executor). */
@@ -132,8 +216,10 @@ export function validateTask(
   if (killProblem) return fail(killProblem);
   const mct = durationProblem(task.max_completion_time?.nanoseconds, "'TaskInfo.max_completion_time'");
   if (mct) return fail(mct);
+  const check = checkProblem(task.check);
+  if (check) return fail(`Task uses invalid check: ${check}`);
   const hc = healthCheckProblem(task.health_check);
-  if (hc) return fail(`Task's health check is invalid: ${hc}`);
+  if (hc) return fail(`Task uses invalid health check: ${hc}`);
   if (task.command && !task.command.shell && task.command.value === undefined) {
     return fail("'CommandInfo.value' must be set when 'shell' is false");
   }
