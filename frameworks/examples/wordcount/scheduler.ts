@@ -42,7 +42,13 @@ const executorCommand: CommandInfo = {
 
 let queue: Job[] = [];
 for (const file of files) {
-  const lines = readFileSync(file, 'utf8').split('\n');
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').replace(/\n$/, '').split('\n'); // a last newline ends a line
+  } catch (e) {
+    console.error(`wordcount: ${String(e)}`);
+    process.exit(2);
+  }
   for (let i = 0; i < lines.length; i += splitLines) {
     queue.push({ id: `map-${queue.length}`, attempts: 0, data: { kind: 'map', partitions: reducers, text: lines.slice(i, i + splitLines).join('\n') } });
   }
