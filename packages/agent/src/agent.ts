@@ -15,6 +15,7 @@ import { ProcessLauncher } from './containerizer/process-launcher.ts';
 import { RoutingContainerizer } from './containerizer/routing.ts';
 import { NameCache } from './containerizer/users.ts';
 import { AgentCore } from './core/agent-core.ts';
+import { Fetcher, FetchingContainerizer, loadPluginModules, type FetcherPlugin } from './fetcher/index.ts';
 import { DiskWatcher, GarbageCollector } from './core/gc.ts';
 import { diskSandboxes, SandboxLayout } from './core/sandbox.ts';
 import { buildHttpServer } from './http/server.ts';
@@ -45,6 +46,8 @@ export interface AgentDeps {
   containerizer?: Containerizer;
   ids?: IdSource;
   random?: () => number;
+  /** Fetcher plug-ins added to the built-ins and to `--fetcher-plugins` (for embedding and tests). */
+  fetcherPlugins?: readonly FetcherPlugin[];
 }
 
 export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): Promise<Result<AgentHandle, string>> {
@@ -70,12 +73,16 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
     default: findEntryPoint(config.launcherDir, 'default-executor'),
   };
   if (!entries.command && !entries.host) logger.warn({ launcherDir: config.launcherDir }, 'no command executor found in --launcher-dir: command tasks will fail');
-  const containerizer = deps.containerizer ?? new RoutingContainerizer({
+  const loaded = await loadPluginModules(config.fetcher.pluginModules);
+  if (!loaded.ok) return loaded;
+  // Executors' URIs are fetched into their sandboxes before they launch (an injected containerizer is used as given).
+  const fetcher = new Fetcher({ ...config.fetcher, plugins: [...loaded.value, ...(deps.fetcherPlugins ?? [])], clock, logger });
+  const containerizer = deps.containerizer ?? new FetchingContainerizer(new RoutingContainerizer({
     commandExecutor: config.commandExecutor,
     defaultExecutor: config.defaultExecutor,
     process: new ProcessLauncher({ logger, entryPoint: (kind) => (kind === 'command' ? entries.command : entries.default) }),
     host: new ExecutorHostLauncher({ runtimeDir: config.runtimeDir, entryPoint: entries.host, logger }),
-  });
+  }), fetcher);
   const layout = new SandboxLayout(config.workDir);
   const gc = new GarbageCollector({ clock, logger, remove: (path) => rm(path, { recursive: true, force: true }) });
   await scheduleStaleSandboxes(layout, gc, config.gcDelayMs, clock.now(), logger);

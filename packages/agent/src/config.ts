@@ -11,6 +11,7 @@ import { err, internal, ok, parseDurationMs, type Attribute, type Flag, type Res
 import type { Resources } from '@agora/resources';
 import type { LogLevel, Options } from '@agora/runtime';
 import { parseAttributes } from './attributes.ts';
+import { parseBytes } from './fetcher/bytes.ts';
 import type { AgentFlags } from './flags.ts';
 import { parseMasterAddress, type MasterAddress } from './master/master-address.ts';
 import { parseResourcesFlag } from './resource-detection.ts';
@@ -49,6 +50,8 @@ export interface AgentConfig {
   statusUpdateRetryMaxMs: number;
   maxCompletedExecutorsPerFramework: number;
   switchUser: boolean;
+  /** The fetcher (fetcher/): cache, limits and plug-in modules. */
+  fetcher: { cacheSize: number; cacheDir: string; stallTimeoutMs: number; maxSize: number; pluginModules: string[] };
   logLevel: LogLevel;
   /** The effective flags, as GET_FLAGS and `/flags` report them. */
   flags: Flag[];
@@ -62,6 +65,27 @@ function duration(flag: string, text: string, opts: { min?: number } = {}): Resu
   if (!r.ok) return err(`--${flag}: ${r.error}`);
   if (opts.min !== undefined && r.value < opts.min) return err(`--${flag}: must be at least ${opts.min}ms, got '${text}'`);
   return ok(r.value);
+}
+
+function fetcherConfig(o: AgentOptions, workDir: string): Result<AgentConfig['fetcher'], string> {
+  const bytes = (flag: string, text: string, min: number): Result<number, string> => {
+    const r = parseBytes(text);
+    if (!r.ok) return err(`--${flag}: ${r.error}`);
+    return r.value < min ? err(`--${flag}: must be at least ${min} bytes, got '${text}'`) : r;
+  };
+  const cacheSize = bytes('fetcher-cache-size', o.fetcherCacheSize, 0);
+  if (!cacheSize.ok) return cacheSize;
+  const maxSize = bytes('fetcher-max-size', o.fetcherMaxSize, 1);
+  if (!maxSize.ok) return maxSize;
+  const stall = duration('fetcher-stall-timeout', o.fetcherStallTimeout, { min: 1 });
+  if (!stall.ok) return stall;
+  return ok({
+    cacheSize: cacheSize.value,
+    cacheDir: resolve(o.fetcherCacheDir ?? join(workDir, 'fetch')),
+    stallTimeoutMs: stall.value,
+    maxSize: maxSize.value,
+    pluginModules: o.fetcherPlugins.filter((m) => m.trim() !== ''),
+  });
 }
 
 function firstExternalIPv4(): string {
@@ -122,6 +146,9 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
     return err('--status-update-retry-max: must not be below --status-update-retry-min');
   }
 
+  const fetcher = fetcherConfig(o, workDir);
+  if (!fetcher.ok) return fetcher;
+
   const flags: Flag[] = Object.entries(o)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => ({ name: k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value: String(v) }))
@@ -154,6 +181,7 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
     statusUpdateRetryMaxMs: ms['status-update-retry-max']!,
     maxCompletedExecutorsPerFramework: o.maxCompletedExecutorsPerFramework,
     switchUser: o.switchUser,
+    fetcher: fetcher.value,
     logLevel: o.logLevel as LogLevel,
     flags,
   });

@@ -36,6 +36,11 @@ export const AGENT_FLAGS = {
   'status-update-retry-min': { type: 'string', default: '10secs', help: 'First retry interval of an unacknowledged status update (doubles each retry)' },
   'status-update-retry-max': { type: 'string', default: '10mins', help: 'Largest retry interval of an unacknowledged status update' },
   'max-completed-executors-per-framework': { type: 'int', default: 150, min: 0, help: 'Completed executors kept per framework for /state' },
+  'fetcher-cache-size': { type: 'string', default: '2GB', help: "Bytes of downloads the fetcher cache keeps for URIs with cache: true ('2GB', '512MB'; 0 disables it)" },
+  'fetcher-cache-dir': { type: 'string', help: 'Directory of the fetcher cache (default: <work-dir>/fetch)', placeholder: 'DIR' },
+  'fetcher-stall-timeout': { type: 'string', default: '1mins', help: 'A URI download that receives no data for this long fails' },
+  'fetcher-max-size': { type: 'string', default: '4GB', help: 'Largest download per URI, and the most an archive may extract to' },
+  'fetcher-plugins': { type: 'list', default: [] as string[], help: "Modules adding fetcher plug-ins for more URI schemes (comma-separated paths or package names; see the agent's README)" },
   'switch-user': { type: 'bool', default: true, help: "Run executors as the task's or framework's user (when the agent runs as root)" },
   'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level' },
 } as const satisfies FlagTable;

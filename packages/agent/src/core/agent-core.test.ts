@@ -151,12 +151,17 @@ test('SHUTDOWN_FRAMEWORK shuts every executor down without status updates', asyn
   assert.equal(h.core.frameworks.size, 1, 'a removed framework can come back');
 });
 
-test('launch problems become status updates: URIs, invalid IDs, missing default executor, a failed container', async () => {
+test('launch problems become status updates: task-group URIs, invalid IDs, missing default executor, a failed container', async () => {
   const h = new CoreHarness();
   await h.start();
   await h.runTask(commandTask('uris', 'x', { command: { shell: true, value: 'x', uris: [{ value: 'http://example.com/a.tgz', extract: true }] } }));
   await h.runTask(commandTask('bad/id'));
   await h.runTask({ ...commandTask('both'), executor: customTask('both', 'e').executor });
+  const uri = { value: 'http://example.com/b.tgz', extract: true };
+  await h.send({
+    type: 'RUN_TASK_GROUP',
+    run_task_group: { framework: FRAMEWORK, executor: { executor_id: { value: 'ux' }, type: 'CUSTOM', command: { shell: true, value: 'x' } }, task_group: { tasks: [{ ...commandTask('u1'), command: { shell: true, value: 'x', uris: [uri] } }] } },
+  });
   await h.send({
     type: 'RUN_TASK_GROUP',
     run_task_group: { framework: FRAMEWORK, executor: { executor_id: { value: 'default' }, type: 'DEFAULT' }, task_group: { tasks: [commandTask('g1'), commandTask('g2')] } },
@@ -166,8 +171,11 @@ test('launch problems become status updates: URIs, invalid IDs, missing default 
   h.master.ackAll();
   await h.settle();
   const byTask = new Map(h.master.of('STATUS_UPDATE').map((m) => [m.status_update!.update.status.task_id.value, m.status_update!.update.status]));
-  assert.equal(byTask.get('uris')!.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
-  assert.equal(byTask.get('uris')!.message, 'fetching URIs is not supported yet');
+  // A command task's URIs go to its generated executor, which the containerizer fetches at launch.
+  assert.equal(byTask.get('uris'), undefined);
+  assert.deepEqual(h.containerizer.launches.find((l) => l.executorId === 'uris')?.executorInfo.command?.uris, [{ value: 'http://example.com/a.tgz', extract: true }]);
+  assert.equal(byTask.get('u1')!.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+  assert.match(byTask.get('u1')!.message!, /URIs of a task group's tasks is not supported yet/);
   assert.equal(byTask.get('bad/id')!.state, 'TASK_ERROR');
   assert.match(byTask.get('bad/id')!.message!, /Task ID 'bad\/id' contains '\/'/);
   assert.equal(byTask.get('both')!.message, 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present');

@@ -81,10 +81,8 @@ function runTask(core: AgentCore, m: internal.RunTask): void {
       const state = core.isPartitionAware(frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST';
       return core.agentUpdate(frameworkId, taskId, state, 'REASON_EXECUTOR_TERMINATED', `Executor ${existing.id} is ${existing.state.toLowerCase()}`);
     }
-    if (anyUris(task)) return failLaunch('fetching URIs is not supported yet');
     return queueOrDeliver(core, core.frameworks.get(frameworkId)!, existing, { kind: 'task', task });
   }
-  if (anyUris(task) || (info.command?.uris?.length ?? 0) > 0) return failLaunch('fetching URIs is not supported yet');
   if (kind === 'default' && !core.config.hasDefaultExecutor) return failLaunch(noDefaultExecutor());
   if (kind === 'custom' && (info.command?.value ?? '') === '') return failLaunch('the executor has no command to run');
   const fw = core.ensureFramework(m.framework);
@@ -111,7 +109,9 @@ function runTaskGroup(core: AgentCore, m: internal.RunTaskGroup): void {
   const info = m.executor;
   const kind: ExecutorKind = info.type === 'CUSTOM' || (info.type !== 'DEFAULT' && info.command !== undefined) ? 'custom' : 'default';
   const existing = core.frameworks.get(frameworkId)?.executors.get(info.executor_id.value);
-  if (tasks.some(anyUris) || (info.command?.uris?.length ?? 0) > 0) return failAll('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', 'fetching URIs is not supported yet', existing);
+  // The executor's URIs are fetched when its container launches (fetcher/containerizer.ts); the
+  // URIs of the group's own tasks would have to be fetched into their task sandboxes: not yet.
+  if (tasks.some(anyUris)) return failAll('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', "fetching the URIs of a task group's tasks is not supported yet (give them to the executor)", existing);
   if (existing) {
     core.ensureFramework(m.framework);
     if (existing.state === 'TERMINATING' || existing.state === 'TERMINATED') {
