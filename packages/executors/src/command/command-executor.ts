@@ -33,6 +33,7 @@ import { checkUpdate, freshCheckStatus, healthUpdate, startTaskChecks, type Heal
 import { DEFAULT_KILL_GRACE_MS, graceMs, KillEscalation } from './kill-escalation.ts';
 import { CONTAINER_ID_ENV, describeExit } from './launch-plan.ts';
 import { planTaskSpawn } from './spawn-plan.ts';
+import { TASK_LAUNCHER_ENV } from './task-launcher.ts';
 import { signalGroup, spawnTask, type SpawnSpec, type TaskExit, type TaskProcess } from './task-process.ts';
 import type { LookupUser, Self } from './user.ts';
 
@@ -269,6 +270,7 @@ export class CommandExecutor implements Executor {
       sandbox: config.sandbox ?? this.deps.directory,
       path: this.deps.env.PATH,
       containerId: this.deps.env[CONTAINER_ID_ENV] || undefined,
+      launcher: this.deps.env[TASK_LAUNCHER_ENV],
       switchUser: this.deps.switchUser,
       self: this.deps.self,
       lookupUser: this.deps.lookupUser,

@@ -6,6 +6,7 @@
  */
 import { err, ok, type FrameworkInfo, type Result, type TaskInfo } from '@agora/protocol';
 import { allocationRole, commandArgv, requestedUser, taskEnvironment } from './launch-plan.ts';
+import { parseTaskLauncher, wrapArgv } from './task-launcher.ts';
 import type { SpawnSpec } from './task-process.ts';
 import { resolveRunAs, type LookupUser, type Self } from './user.ts';
 
@@ -27,6 +28,8 @@ export interface SpawnContext {
   readonly lookupUser: LookupUser;
   /** Executor-specific variables under the task's own (e.g. MESOS_CONTAINER_IP). */
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /** The executor's AGORA_TASK_LAUNCHER (task-launcher.ts): every task starts through it. */
+  readonly launcher?: string | undefined;
 }
 
 export async function planTaskSpawn(task: TaskInfo, ctx: SpawnContext): Promise<Result<SpawnSpec, string>> {
@@ -53,5 +56,11 @@ export async function planTaskSpawn(task: TaskInfo, ctx: SpawnContext): Promise<
     command,
   );
   if (!env.ok) return env;
+  const launcher = parseTaskLauncher(ctx.launcher);
+  if (!launcher.ok) return launcher;
+  if (launcher.value !== undefined) {
+    const wrapped = wrapArgv(launcher.value, argv.value, runAs.value.switchTo);
+    return ok({ argv: wrapped.argv, env: env.value, sandbox: ctx.directory, switchTo: wrapped.switchTo });
+  }
   return ok({ argv: argv.value, env: env.value, sandbox: ctx.directory, switchTo: runAs.value.switchTo });
 }

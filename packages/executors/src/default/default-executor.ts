@@ -36,6 +36,7 @@ import { EXIT, type CommandExecutorExit } from '../command/command-executor.ts';
 import { DEFAULT_KILL_GRACE_MS, graceMs, KillEscalation } from '../command/kill-escalation.ts';
 import { CONTAINER_ID_ENV, describeExit } from '../command/launch-plan.ts';
 import { planTaskSpawn } from '../command/spawn-plan.ts';
+import { TASK_LAUNCHER_ENV } from '../command/task-launcher.ts';
 import { signalGroup, spawnTask, type SpawnSpec, type TaskExit, type TaskProcess } from '../command/task-process.ts';
 import type { LookupUser, Self } from '../command/user.ts';
 import { checkUpdate, freshCheckStatus, healthUpdate, startTaskChecks, type HealthEvent, type TaskChecks } from '../health/index.ts';
@@ -328,6 +329,7 @@ export class DefaultExecutor implements Executor {
       sandbox: dir.value,
       path: this.deps.env.PATH,
       containerId: this.deps.env[CONTAINER_ID_ENV] || undefined,
+      launcher: this.deps.env[TASK_LAUNCHER_ENV],
       switchUser: this.deps.switchUser,
       self: this.deps.self,
       lookupUser: this.deps.lookupUser,
