@@ -2,21 +2,29 @@
  * Master detection: where is the leading master? The driver asks its detector before every
  * (re)subscription. `StaticMasterDetector` starts from one address and asks that master's
  * `/master/redirect` (a leader points to itself, a standby to the leader, 503 while none is
- * elected); the driver also follows 307s on its own requests. A ZooKeeper detector (reading the
- * lowest `json.info_*` node) implements the same interface later.
+ * elected); the driver also follows 307s on its own requests. A detector that learns of leader
+ * changes by itself (ZooKeeper: a watch on the lowest `json.info_*` node) also implements
+ * `onChange`, and the driver then leaves a deposed master at once instead of waiting for its
+ * stream to break. Which detector an address gets: `detectorFor` (detector-for.ts).
  */
 import { err, ok, type Result } from '@agora/protocol';
 
 export interface MasterDetector {
   /** Base URL (`http://host:port`) of the master believed to lead now, or why none is known. */
   detect(): Promise<Result<string, string>>;
+  /**
+   * Optional: calls `listener` whenever the detector's answer changes (a new leader's base URL,
+   * or why there is none now). Returns the function that stops the calls. The driver drops a
+   * subscription whose master is no longer the leader and subscribes again through `detect()`.
+   */
+  onChange?(listener: (leader: Result<string, string>) => void): () => void;
   /** Releases whatever the detector holds (sessions, watches). */
   close?(): void;
 }
 
 /**
  * `host:port`, `http(s)://host:port[/...]` or `master@host:port` → `http(s)://host:port`.
- * A bare host gets Mesos's port 5050. `zk://` needs a ZooKeeper detector.
+ * A bare host gets Mesos's port 5050. `zk://` needs a ZooKeeper detector (see `detectorFor`).
  */
 export function normalizeMasterUrl(text: string): Result<string, string> {
   let t = text.trim();

@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeRecord, ok, uuidToBase64, unwrap, type Offer, type TaskStatus } from '@agora/protocol';
+import { encodeRecord, ok, uuidToBase64, unwrap, type Offer, type Result, type TaskStatus } from '@agora/protocol';
 import { FakeClock } from '@agora/runtime';
 import { SchedulerDriver, type SchedulerDriverOptions } from './driver.ts';
 import { FakeMaster } from './fake-master.ts';
@@ -393,4 +393,87 @@ test('a scheduler callback that throws stops the driver and rejects done', async
   sub.offers([offer('o1')]);
   await assert.rejects(driver.done, /scheduler bug/);
   assert.equal(driver.state, 'stopped');
+});
+
+/** A detector a test moves by hand, as a ZooKeeper watch would. */
+class MovableDetector {
+  private readonly listeners = new Set<(leader: Result<string, string>) => void>();
+  closed = false;
+  constructor(public leader: Result<string, string>) {}
+  detect = async (): Promise<Result<string, string>> => this.leader;
+  onChange = (listener: (leader: Result<string, string>) => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  close = (): void => void (this.closed = true);
+  move(leader: Result<string, string>): void {
+    this.leader = leader;
+    for (const l of this.listeners) l(leader);
+  }
+  get watchers(): number {
+    return this.listeners.size;
+  }
+}
+
+test('a detector reporting a new leader: the old stream is dropped, the framework re-subscribes there with its ID', async (t) => {
+  const a = await FakeMaster.start();
+  const b = await FakeMaster.start();
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  const detector = new MovableDetector(ok(a.url));
+  const rec = new Recorder();
+  const driver = new SchedulerDriver({ master: detector, framework: { name: 'test', user: 'tester' }, scheduler: rec, backoff: { initialMs: 10, maxMs: 40, random: () => 0 } });
+  t.after(() => driver.stop());
+  driver.start();
+  const first = await a.nextSubscription();
+  await waitFor(() => rec.subscribedInfos.length === 1, 'subscribed()');
+
+  detector.move(ok(a.url)); // the same leader again: nothing happens
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(rec.disconnects, 0);
+
+  detector.move(ok(b.url));
+  const second = await b.nextSubscription();
+  assert.equal(second.frameworkId, first.frameworkId, 're-subscribed with the FrameworkID');
+  await waitFor(() => rec.subscribedInfos.length === 2, 'subscribed() again');
+  assert.equal(rec.disconnects, 1);
+  assert.deepEqual([rec.subscribedInfos[1]!.masterUrl, rec.subscribedInfos[1]!.resubscribed], [b.url, true]);
+  assert.ok(first.closed, 'the stream to the deposed master is closed');
+  assert.ok((await driver.revive()).ok);
+  assert.equal((await b.nextCall('REVIVE')).streamId, second.streamId);
+
+  await driver.stop();
+  assert.equal(detector.watchers, 0, 'stop() ends the watch');
+  assert.ok(detector.closed);
+});
+
+test('a detector that loses the leader drops the stream; a new leader ends the backoff early', async (t) => {
+  const a = await FakeMaster.start();
+  const b = await FakeMaster.start();
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  const clock = new FakeClock(); // the backoff never runs out on its own: only the detector can end it
+  const detector = new MovableDetector(ok(a.url));
+  const rec = new Recorder();
+  const retries: string[] = [];
+  const driver = new SchedulerDriver({ master: detector, framework: { name: 'test', user: 'tester' }, scheduler: rec, clock, onRetry: (why) => retries.push(why) });
+  t.after(() => driver.stop());
+  driver.start();
+  await a.nextSubscription();
+  await waitFor(() => rec.subscribedInfos.length === 1, 'subscribed()');
+
+  detector.move({ ok: false, error: 'no leader elected' });
+  await waitFor(() => rec.disconnects === 1, 'disconnected()');
+  await waitFor(() => retries.length === 1, 'a retry scheduled');
+  assert.match(retries[0]!, /no longer leads: no leader elected/);
+  assert.equal(driver.state, 'connecting');
+
+  detector.move(ok(b.url));
+  await b.nextSubscription();
+  await waitFor(() => rec.subscribedInfos.length === 2, 'subscribed() to the new leader');
+  assert.equal(driver.masterUrl, b.url);
 });

@@ -14,7 +14,7 @@
  */
 import { userInfo } from 'node:os';
 import {
-  encodeJson, err, readJsonRecords, scheduler, type ExecutorInfo, type FrameworkInfo, type KillPolicy,
+  encodeJson, err, readJsonRecords, scheduler, type ExecutorInfo, type Result, type FrameworkInfo, type KillPolicy,
   type Offer, type OfferOperation, type OperationStatus, type ResourceRequest, type TaskInfo, type TaskStatus,
 } from '@agora/protocol';
 import { Limiter, systemClock, type Clock, type Timer } from '@agora/runtime';
@@ -25,7 +25,8 @@ import {
   subscribeCall, suppressCall, teardownCall, updateFrameworkCall, type CallBody, type FiltersInput, type ReconcileTaskInput,
   type UpdateFrameworkOptions,
 } from './calls.ts';
-import { describeFetchError, originOfLocation, StaticMasterDetector, type MasterDetector } from './detector.ts';
+import { describeFetchError, originOfLocation, type MasterDetector } from './detector.ts';
+import { detectorFor } from './detector-for.ts';
 import { deliverEvent } from './events.ts';
 import { postCall, type CallResult, type HttpCallOptions } from './http-call.ts';
 import type { IdLike } from './ids.ts';
@@ -44,7 +45,7 @@ export type FrameworkInfoInput = Omit<FrameworkInfo, 'user' | 'failover_timeout'
 };
 
 export interface SchedulerDriverOptions {
-  /** `host:port`, `http://host:port`, or a detector (e.g. ZooKeeper, later). */
+  /** `host:port`, `http://host:port`, another address `detectorFor` knows (zk://…), or a detector. */
   master: string | MasterDetector;
   framework: FrameworkInfoInput;
   scheduler: Scheduler;
@@ -131,7 +132,9 @@ export class SchedulerDriver {
   private everSubscribed = false;
   private stateValue: DriverState = 'idle';
   private loop: Promise<void> | undefined;
-  private readonly sleepers = new Set<() => void>();
+  /** Wakers of pending sleeps: `true` ends the sleep early (retry now), `false` means stopped. */
+  private readonly sleepers = new Set<(goOn: boolean) => void>();
+  private unwatch: (() => void) | undefined;
   private settle!: (r: StopReason) => void;
   private reject!: (e: unknown) => void;
   private finished = false;
@@ -146,7 +149,7 @@ export class SchedulerDriver {
     this.clock = opts.clock ?? systemClock;
     this.fetchFn = opts.fetch ?? globalThis.fetch;
     if (typeof opts.master === 'string') {
-      const d = StaticMasterDetector.from(opts.master, { fetch: this.fetchFn });
+      const d = detectorFor(opts.master, { fetch: this.fetchFn });
       // A bad address is the caller's bug (validate user input with `normalizeMasterUrl` first).
       if (!d.ok) throw new Error(d.error);
       this.detector = d.value;
@@ -197,6 +200,7 @@ export class SchedulerDriver {
   start(): this {
     if (this.loop === undefined && !this.finished) {
       this.stateValue = 'connecting';
+      this.unwatch = this.detector.onChange?.((leader) => this.leaderChanged(leader));
       this.loop = this.run().catch((e: unknown) => {
         this.finish(undefined);
         this.reject(e);
@@ -228,7 +232,9 @@ export class SchedulerDriver {
     this.finished = true;
     this.stateValue = 'stopped';
     this.closeConnection(this.conn, 'driver stopped');
-    for (const wake of [...this.sleepers]) wake();
+    for (const wake of [...this.sleepers]) wake(false);
+    this.unwatch?.();
+    this.unwatch = undefined;
     this.detector.close?.();
     if (reason) this.settle(reason);
   }
@@ -379,6 +385,24 @@ export class SchedulerDriver {
     if (body !== undefined) void this.call(body);
   }
 
+  /**
+   * The detector saw the leader change. A connection to any other master — a subscription, or
+   * one being set up — is dropped (that master no longer leads, or is about to find out); a
+   * subscribed framework gets `disconnected()`; then the driver subscribes to whoever `detect()`
+   * names.
+   */
+  private leaderChanged(leader: Result<string, string>): void {
+    if (this.finished) return;
+    const conn = this.conn;
+    if (conn === undefined || conn.aborted) {
+      // Between attempts: a new leader is worth trying now rather than after the backoff.
+      if (leader.ok) for (const wake of [...this.sleepers]) wake(true);
+      return;
+    }
+    if (leader.ok && leader.value === conn.base) return;
+    this.closeConnection(conn, leader.ok ? `the leading master is now ${leader.value} (was ${conn.base})` : `the master at ${conn.base} no longer leads: ${leader.error}`);
+  }
+
   private feedWatchdog(conn: Connection): void {
     conn.watchdog?.cancel();
     if (conn.aborted) return;
@@ -398,14 +422,14 @@ export class SchedulerDriver {
     conn.controller.abort();
   }
 
-  /** Waits on the driver's clock; false when the driver stopped meanwhile. */
+  /** Waits on the driver's clock (or until woken early); false when the driver stopped meanwhile. */
   private sleep(ms: number): Promise<boolean> {
     if (this.finished) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
-      const wake = () => {
+      const wake = (goOn: boolean) => {
         this.sleepers.delete(wake);
         timer.cancel();
-        resolve(false);
+        resolve(goOn && !this.finished);
       };
       const timer = this.clock.setTimer(ms, () => {
         this.sleepers.delete(wake);
