@@ -477,3 +477,21 @@ test('a detector that loses the leader drops the stream; a new leader ends the b
   await waitFor(() => rec.subscribedInfos.length === 2, 'subscribed() to the new leader');
   assert.equal(driver.masterUrl, b.url);
 });
+
+test('a 307 on a call is followed with the same body and Mesos-Stream-Id', async (t) => {
+  const { master, driver } = await setup(t);
+  const other = await FakeMaster.start();
+  t.after(() => other.close());
+  driver.start();
+  const sub = await master.nextSubscription();
+  await waitFor(() => driver.state === 'subscribed', 'subscribed');
+  master.enqueueReply({ status: 307, headers: { Location: `//${other.hostPort}/api/v1/scheduler` } });
+  other.enqueueReply({ status: 202 });
+  const r = await driver.message('agent-S0', 'exec-1', 'hi');
+  assert.ok(r.ok, JSON.stringify(r));
+  const [first, followed] = [await master.nextCall('MESSAGE'), await other.nextCall('MESSAGE')];
+  assert.deepEqual([first.status, followed.status], [307, 202]);
+  assert.equal(followed.streamId, sub.streamId);
+  assert.deepEqual(followed.call, first.call);
+  assert.equal(followed.call.framework_id?.value, sub.frameworkId);
+});
