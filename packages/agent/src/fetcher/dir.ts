@@ -98,7 +98,9 @@ export class Dir {
       return ok(new Dir(await open(this.at(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW), label));
     } catch (e) {
       const code = errnoOf(e);
-      if (code === 'ELOOP') return err(`'${label}' is a symbolic link`);
+      // O_DIRECTORY | O_NOFOLLOW on a link fails with ENOTDIR on Linux: say which it was.
+      const link = code === 'ENOTDIR' && (await lstat(this.at(name)).then((s) => s.isSymbolicLink(), () => false));
+      if (code === 'ELOOP' || link) return err(`'${label}' is a symbolic link`);
       if (code === 'ENOTDIR') return err(`'${label}' is not a directory`);
       return err(`'${label}': ${fsMessage(e)}`);
     }

@@ -50,6 +50,12 @@ export interface FetcherOptions {
   logger?: Logger;
 }
 
+/**
+ * One URI to fetch: a `CommandInfo.URI`, whose `extract` defaults to true (as in Mesos) and whose
+ * `executable` and `cache` default to false.
+ */
+export type UriSpec = Pick<CommandInfoURI, 'value'> & Partial<Omit<CommandInfoURI, 'value'>>;
+
 export interface FetchOptions {
   /** The user the task runs as: files are read as, and handed to, this user when the agent is root. */
   user?: string;
@@ -107,7 +113,7 @@ export class Fetcher {
    * Fetches `uris` into the existing directory `sandbox`, one after the other. Resolves with what
    * was fetched, or with the first failure: "Failed to fetch '<uri>': <why>".
    */
-  async fetchAll(uris: readonly CommandInfoURI[], sandbox: string, opts: FetchOptions = {}): Promise<Result<FetchSummary, string>> {
+  async fetchAll(uris: readonly UriSpec[], sandbox: string, opts: FetchOptions = {}): Promise<Result<FetchSummary, string>> {
     if (uris.length === 0) return ok({ fetched: [], ms: 0 });
     if (this.closed) return err('Failed to fetch URIs: the agent is stopping');
     const controller = new AbortController();
@@ -134,7 +140,7 @@ export class Fetcher {
     await Promise.all(all.map((r) => r.done.catch(() => undefined)));
   }
 
-  private async run(uris: readonly CommandInfoURI[], sandbox: string, opts: FetchOptions, signal: AbortSignal): Promise<Result<FetchSummary, string>> {
+  private async run(uris: readonly UriSpec[], sandbox: string, opts: FetchOptions, signal: AbortSignal): Promise<Result<FetchSummary, string>> {
     const started = this.clock.now();
     const root = await Dir.open(sandbox);
     if (!root.ok) return err(`Failed to fetch URIs: ${root.error}`);
@@ -182,7 +188,7 @@ export class Fetcher {
     return ok(u.uid === 0 ? undefined : { name, uid: u.uid, gid: u.gid });
   }
 
-  private async fetchOne(uri: CommandInfoURI, ctx: FetchContext): Promise<Result<Omit<FetchedUri, 'ms'>, string>> {
+  private async fetchOne(uri: UriSpec, ctx: FetchContext): Promise<Result<Omit<FetchedUri, 'ms'>, string>> {
     const parsed = parseFetchUri(uri.value);
     if (!parsed.ok) return parsed;
     ctx.log.info(`Fetching URI '${parsed.value.value}'`);
@@ -260,7 +266,7 @@ export class Fetcher {
 
   /** Step 3 and 4: from the fetched file to its place in the sandbox. */
   private async install(
-    uri: CommandInfoURI,
+    uri: UriSpec,
     out: readonly string[],
     source: { path: string; owned: boolean; bytes: number; mode: number | undefined; cache: FetchedUri['cache'] },
     staging: Dir,

@@ -79,16 +79,23 @@ export async function writeStreamToFile(
   watch: TransferWatch = new TransferWatch(ctx, stop),
 ): Promise<Result<{ bytes: number }, string>> {
   let bytes = 0;
+  // Start reading before anything is awaited: Node drains (and drops) a child process's stdout at
+  // its exit unless someone is already reading it, so a fast command would seem to write nothing.
+  const it = source[Symbol.asyncIterator]();
+  const first = it.next();
+  first.catch(() => undefined);
   let out;
   try {
     out = await open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   } catch (e) {
     watch.halt(`cannot create the download file: ${fsMessage(e)}`);
+    await it.return?.().catch(() => undefined);
     return err(watch.reason!);
   }
   try {
-    for await (const chunk of source) {
+    for (let r = await first; !r.done; r = await it.next()) {
       if (watch.reason !== undefined) break;
+      const chunk = r.value;
       watch.touch();
       bytes += chunk.byteLength;
       if (bytes > ctx.maxBytes) {
@@ -101,6 +108,7 @@ export async function writeStreamToFile(
     if (watch.reason === undefined) watch.halt(describeError(e));
   } finally {
     watch.done();
+    await it.return?.().catch(() => undefined);
     await out.close().catch(() => undefined);
   }
   return watch.reason !== undefined ? err(watch.reason) : ok({ bytes });

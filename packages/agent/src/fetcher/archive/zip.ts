@@ -6,6 +6,7 @@
  * more than it declares, and its CRC-32 must match.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createInflateRaw, crc32 } from 'node:zlib';
 import { ArchiveError, type ArchiveEntry, type EntryType } from './entry.ts';
 
@@ -180,13 +181,25 @@ interface EntryLocation {
   crc: number;
 }
 
+async function* span(fh: FileHandle, start: number, length: number, name: string): AsyncGenerator<Buffer> {
+  for (let pos = start, end = start + length; pos < end; ) {
+    const n = Math.min(64 * 1024, end - pos);
+    const buf = Buffer.allocUnsafe(n);
+    const { bytesRead } = await fh.read(buf, 0, n, pos);
+    if (bytesRead === 0) throw new ArchiveError(`zip entry '${name}' runs past the end of the archive`);
+    pos += bytesRead;
+    yield buf.subarray(0, bytesRead);
+  }
+}
+
 async function* entryData(fh: FileHandle, fileSize: number, e: EntryLocation): AsyncGenerator<Buffer> {
   const header = await readAt(fh, e.local, 30);
   if (header.readUInt32LE(0) !== LOCAL) throw new ArchiveError(`corrupt zip local header for '${e.name}'`);
   const start = e.local + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   if (start + e.compressed > fileSize) throw new ArchiveError(`zip entry '${e.name}' runs past the end of the archive`);
   if (e.compressed === 0 && e.size === 0) return;
-  const raw = fh.createReadStream({ start, end: start + e.compressed - 1, autoClose: false });
+  // Read by position through the shared handle (a read stream of the handle would close it when destroyed).
+  const raw = Readable.from(span(fh, start, e.compressed, e.name), { objectMode: false });
   const inflate = e.method === 8 ? createInflateRaw() : undefined;
   const source: AsyncIterable<Buffer> = inflate ? raw.pipe(inflate) : raw;
   raw.on('error', (err) => inflate?.destroy(err));
