@@ -7,6 +7,10 @@ import { readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { err, internal, ok, type Result } from '@agora/protocol';
 import { connectChannel, createLogger, systemClock, type Clock, type DaemonHandle, type FastifyInstance, type Logger } from '@agora/runtime';
+import { Checkpointer, currentBootId } from './checkpoint/checkpointer.ts';
+import { removeTree } from './checkpoint/files.ts';
+import { MetaLayout } from './checkpoint/paths.ts';
+import { recoverAgent } from './checkpoint/recover.ts';
 import { compileConfig, type AgentConfig, type AgentOptions } from './config.ts';
 import type { Containerizer } from './containerizer/containerizer.ts';
 import { ExecutorHostLauncher } from './containerizer/executor-host.ts';
@@ -15,6 +19,7 @@ import { ProcessLauncher } from './containerizer/process-launcher.ts';
 import { RoutingContainerizer } from './containerizer/routing.ts';
 import { NameCache } from './containerizer/users.ts';
 import { AgentCore } from './core/agent-core.ts';
+import { startReregistrationTimers } from './core/recovery.ts';
 import { Fetcher, FetchingContainerizer, loadPluginModules, type FetcherPlugin } from './fetcher/index.ts';
 import { DiskWatcher, GarbageCollector } from './core/gc.ts';
 import { diskSandboxes, SandboxLayout } from './core/sandbox.ts';
@@ -77,15 +82,17 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   if (!loaded.ok) return loaded;
   // Executors' URIs are fetched into their sandboxes before they launch (an injected containerizer is used as given).
   const fetcher = new Fetcher({ ...config.fetcher, plugins: [...loaded.value, ...(deps.fetcherPlugins ?? [])], clock, logger });
-  const containerizer = deps.containerizer ?? new FetchingContainerizer(new RoutingContainerizer({
+  const routing = deps.containerizer ?? new RoutingContainerizer({
     commandExecutor: config.commandExecutor,
     defaultExecutor: config.defaultExecutor,
     process: new ProcessLauncher({ logger, entryPoint: (kind) => (kind === 'command' ? entries.command : entries.default) }),
     host: new ExecutorHostLauncher({ runtimeDir: config.runtimeDir, entryPoint: entries.host, logger }),
-  }), fetcher);
+  });
+  const containerizer = deps.containerizer ?? new FetchingContainerizer(routing, fetcher);
   const layout = new SandboxLayout(config.workDir);
   const gc = new GarbageCollector({ clock, logger, remove: (path) => rm(path, { recursive: true, force: true }) });
-  await scheduleStaleSandboxes(layout, gc, config.gcDelayMs, clock.now(), logger);
+  const meta = new MetaLayout(config.workDir);
+  const checkpointer = new Checkpointer(meta, logger, currentBootId());
   const diskWatcher = new DiskWatcher({
     clock, gc, logger, gcDelayMs: config.gcDelayMs, headroom: config.gcDiskHeadroom, intervalMs: config.diskWatchIntervalMs,
     usage: async () => {
@@ -103,6 +110,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
       executorRegistrationTimeoutMs: config.executorRegistrationTimeoutMs,
       executorShutdownGracePeriodMs: config.executorShutdownGracePeriodMs,
       executorReregistrationTimeout: config.executorReregistrationTimeout,
+      executorReregistrationTimeoutMs: config.executorReregistrationTimeoutMs,
       recoveryTimeout: config.recoveryTimeout,
       statusUpdateRetryMinMs: config.statusUpdateRetryMinMs,
       statusUpdateRetryMaxMs: config.statusUpdateRetryMaxMs,
@@ -112,8 +120,16 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
       hasDefaultExecutor: (config.defaultExecutor === 'host' ? entries.host : entries.default) !== undefined,
       commandExecutorPath: entries.command?.file ?? `${config.launcherDir}/agora-command-executor`,
     },
-    { clock, ids: deps.ids ?? randomIds, logger, containerizer, layout, sandboxes: diskSandboxes, gc },
+    { clock, ids: deps.ids ?? randomIds, logger, containerizer, layout, sandboxes: diskSandboxes, gc, store: checkpointer, checkpoints: checkpointer },
   );
+  const recovery = await recoverAgent({
+    core, checkpointer, layout: meta, containerizer: routing, mode: config.recover, strict: config.strict, bootId: currentBootId(), logger,
+  });
+  if (!recovery.ok) return err(`--strict: ${recovery.error}`);
+  await scheduleStaleSandboxes(layout, gc, config.gcDelayMs, clock.now(), logger, recovery.value.agentId);
+  const recovered = recovery.value.agentId !== undefined;
+  // Executors know the agent by the endpoint they were given: come back on the same port.
+  const listenPort = config.port === 0 && recovery.value.port !== undefined ? recovery.value.port : config.port;
   const connect: Connector = deps.connect ?? (() => connectChannel<internal.MasterMessage, internal.AgentMessage>(config.master.channelUrl, internal.MasterMessage));
   const link = new MasterLink({ connect, clock, logger, backoffFactorMs: config.registrationBackoffFactorMs, handlers: core.masterHandlers, ...(deps.random ? { random: deps.random } : {}) });
   core.attachMaster(link);
@@ -124,15 +140,18 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
     files: { names, resolve: () => ({ layout, workDirReal, agentId: core.agentId, index: { latestRun: (fid, eid) => latestRun(core, fid, eid) } }) },
   });
   try {
-    await app.listen({ host: config.bindIp, port: config.port });
+    await app.listen({ host: config.bindIp, port: listenPort });
   } catch (e) {
-    await containerizer.close().catch(() => undefined);
-    return err(`--port: cannot listen on ${config.bindIp}:${config.port}: ${e instanceof Error ? e.message : String(e)}`);
+    // Recovered executors keep running for the next attempt; otherwise nothing may be left behind.
+    if (!recovered) await containerizer.close().catch(() => undefined);
+    return err(`--port: cannot listen on ${config.bindIp}:${listenPort}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   core.config.port = port;
   core.config.endpoint = `${config.advertiseIp}:${port}`;
+  // Recovered executors may re-subscribe from now on; those that do not in time are destroyed.
+  startReregistrationTimers(core);
 
   diskWatcher.start();
 
@@ -148,8 +167,9 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
       await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
       await containerizer.close().catch((e: unknown) => logger.error({ err: e }, 'error while destroying containers'));
       await drained;
-      // Nothing of ours runs any more (there is no agent recovery yet): the master may forget us now
-      // instead of waiting for missed pings.
+      // Nothing of ours runs any more: the master may forget us now instead of waiting for missed
+      // pings, and the next start registers anew (as Mesos removes meta/slaves/latest).
+      removeTree(meta.latestAgentLink());
       link.send({ type: 'UNREGISTER_AGENT' });
       link.close();
       gc.close();
@@ -180,13 +200,14 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
 
 /**
  * Sandboxes of earlier runs of this agent (other agent IDs under `<work_dir>/slaves`) are stale:
- * there is no recovery yet. Each is collected `--gc-delay` after it was last modified, as Mesos
+ * the recovered agent's own directory excepted. Each is collected `--gc-delay` after it was last modified, as Mesos
  * ages directories by their mtime.
  */
-async function scheduleStaleSandboxes(layout: SandboxLayout, gc: GarbageCollector, gcDelayMs: number, nowMs: number, logger: Logger): Promise<void> {
+async function scheduleStaleSandboxes(layout: SandboxLayout, gc: GarbageCollector, gcDelayMs: number, nowMs: number, logger: Logger, recoveredAgentId: string | undefined): Promise<void> {
   const slaves = join(layout.workDir, 'slaves');
   const names = await readdir(slaves).catch(() => [] as string[]);
   for (const name of names) {
+    if (name === recoveredAgentId) continue;
     const path = join(slaves, name);
     const s = await stat(path).catch(() => undefined);
     if (!s?.isDirectory()) continue;

@@ -40,7 +40,10 @@ export interface AgentConfig {
   executorRegistrationTimeoutMs: number;
   executorShutdownGracePeriodMs: number;
   executorReregistrationTimeout: string;
+  executorReregistrationTimeoutMs: number;
   recoveryTimeout: string;
+  recover: 'reconnect' | 'cleanup';
+  strict: boolean;
   executorHeartbeatIntervalMs: number;
   gcDelayMs: number;
   gcDiskHeadroom: number;
@@ -142,6 +145,8 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
     if (!d.ok) return d;
     ms[flag] = d.value;
   }
+  // Mesos's MAX_EXECUTOR_REREGISTRATION_TIMEOUT.
+  if (ms['executor-reregistration-timeout']! > 15_000) return err(`--executor-reregistration-timeout: must be at most 15secs, got '${o.executorReregistrationTimeout}'`);
   if (ms['status-update-retry-max']! < ms['status-update-retry-min']!) {
     return err('--status-update-retry-max: must not be below --status-update-retry-min');
   }
@@ -171,7 +176,10 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
     executorRegistrationTimeoutMs: ms['executor-registration-timeout']!,
     executorShutdownGracePeriodMs: ms['executor-shutdown-grace-period']!,
     executorReregistrationTimeout: o.executorReregistrationTimeout,
+    executorReregistrationTimeoutMs: ms['executor-reregistration-timeout']!,
     recoveryTimeout: o.recoveryTimeout,
+    recover: o.recover === 'cleanup' ? 'cleanup' : 'reconnect',
+    strict: o.strict,
     executorHeartbeatIntervalMs: ms['executor-heartbeat-interval']!,
     gcDelayMs: ms['gc-delay']!,
     gcDiskHeadroom: o.gcDiskHeadroom,

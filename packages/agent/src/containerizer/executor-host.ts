@@ -19,7 +19,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, internal, ok, type Result } from '@agora/protocol';
 import type { Logger } from '@agora/runtime';
-import type { ContainerLaunch, ContainerTermination, Containerizer } from './containerizer.ts';
+import type { ContainerLaunch, ContainerTermination, Containerizer, RecoverSpec } from './containerizer.ts';
 import { CONTAINER_ENV } from './environment.ts';
 import { HostConnection } from './host-connection.ts';
 import type { EntryPoint } from './launcher-entries.ts';
@@ -62,6 +62,8 @@ export class ExecutorHostLauncher implements Containerizer {
   private readonly finished = new Map<string, ContainerTermination>();
   private hostPid: number | undefined;
   private closing = false;
+  /** Waiting for the INSTANCES answer during `recover`. */
+  private onListed: ((running: Set<string>) => void) | undefined;
 
   constructor(private readonly opts: ExecutorHostLauncherOptions) {
     this.socketPath = join(opts.runtimeDir, internal.EXECUTOR_HOST_SOCKET);
@@ -116,6 +118,38 @@ export class ExecutorHostLauncher implements Containerizer {
     }
     await this.killTasks(c);
     this.end(c, { status: 9, message: 'Executor destroyed' });
+  }
+
+  /**
+   * After an agent restart: the host (if it still answers on the socket) tells which containers
+   * it runs; those of `specs` are adopted, with their task PIDs, and the instances no one knows are
+   * destroyed as usual. If no host answers, every container of `specs` has ended. Either way the
+   * ended ones' stray task processes (found by their marker) are killed.
+   */
+  async recover(specs: readonly RecoverSpec[]): Promise<Set<string>> {
+    for (const s of specs) if (s.launcher === 'host' && s.pid !== undefined) this.hostPid ??= s.pid;
+    const tracked = specs.filter((s) => !this.live.has(s.containerId)).map((s) => this.track(s.containerId));
+    const listed = new Promise<Set<string>>((resolve) => (this.onListed = resolve));
+    const conn = await this.connection(false);
+    let running = new Set<string>();
+    if (conn.ok) {
+      const answered = await Promise.race([listed, sleep(this.opts.launchTimeoutMs ?? 30_000).then(() => undefined)]);
+      if (answered) running = answered;
+      else this.opts.logger.warn('the executor host did not answer LIST in time; treating its executors as ended');
+    } else {
+      this.opts.logger.info({ error: conn.error }, 'no executor host is running; its executors have ended');
+    }
+    this.onListed = undefined;
+    const adopted = new Set<string>();
+    for (const c of tracked) {
+      if (running.has(c.id) && !c.finished) {
+        adopted.add(c.id);
+        continue;
+      }
+      await killContainerProcesses([], `${CONTAINER_ENV}=${c.id}`, this.hostPid !== undefined ? [this.hostPid] : []);
+      this.end(c, { status: -1, message: 'The executor ended while the agent was down' });
+    }
+    return adopted;
   }
 
   /** Destroys every container, then shuts the host down. */
@@ -205,6 +239,20 @@ export class ExecutorHostLauncher implements Containerizer {
   /** After (re)connecting: containers the host no longer runs have ended; ones we do not know are destroyed. */
   private reconcile(instances: internal.HostInstance[]): void {
     const running = new Set(instances.map((i) => i.container_id));
+    for (const i of instances) {
+      const c = this.live.get(i.container_id);
+      if (c) for (const pid of i.task_pids ?? []) if (!c.taskPids.has(pid)) c.taskPids.set(pid, startTimeOf(pid));
+    }
+    const listed = this.onListed;
+    this.onListed = undefined;
+    // Recovering: the caller decides about the containers it tracked (they have no launch in flight).
+    if (listed) {
+      for (const i of instances) {
+        if (!this.live.has(i.container_id)) this.conn?.send({ type: 'DESTROY', destroy: { container_id: i.container_id } });
+      }
+      listed(running);
+      return;
+    }
     for (const i of instances) {
       if (!this.live.has(i.container_id)) {
         this.opts.logger.info({ containerId: i.container_id }, 'destroying an executor instance this agent does not know');

@@ -13,10 +13,12 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { err, ok, type Result } from '@agora/protocol';
 import type { Logger } from '@agora/runtime';
-import { describeStatus, waitStatus, type ContainerLaunch, type ContainerTermination, type Containerizer, type ExecutorKind } from './containerizer.ts';
+import {
+  describeStatus, waitStatus, type ContainerLaunch, type ContainerTermination, type Containerizer, type ExecutorKind, type RecoverSpec,
+} from './containerizer.ts';
 import { CONTAINER_ENV } from './environment.ts';
 import type { EntryPoint } from './launcher-entries.ts';
-import { killContainerProcesses, startTimeOf } from './process-tree.ts';
+import { killContainerProcesses, readProc, startTimeOf } from './process-tree.ts';
 import { lookupUser } from './users.ts';
 
 export interface ProcessLauncherOptions {
@@ -25,10 +27,13 @@ export interface ProcessLauncherOptions {
   entryPoint(kind: Exclude<ExecutorKind, 'custom'>): EntryPoint | undefined;
   /** The agent's environment, under every executor's (default: process.env). */
   baseEnv?: NodeJS.ProcessEnv;
+  /** How often an adopted executor (not our child) is checked for its exit; default 250 ms. */
+  adoptedPollMs?: number;
 }
 
 interface Running {
-  child: ChildProcess;
+  /** Absent for an executor adopted after an agent restart (not our child: its exit is polled). */
+  child: ChildProcess | undefined;
   pid: number;
   starttime: number | undefined;
   done: Promise<ContainerTermination>;
@@ -69,14 +74,16 @@ export class ProcessLauncher implements Containerizer {
       out = openSync(join(c.directory, 'stdout'), 'a');
       errFd = openSync(join(c.directory, 'stderr'), 'a');
       if (ids) for (const p of [c.directory, join(c.directory, 'stdout'), join(c.directory, 'stderr')]) chownSync(p, ids.uid, ids.gid);
-      const [command, ...args] = argv.value.argv;
+      // Through the isolation wrapper (ADR 0004), which joins the cgroups and switches the user itself.
+      const wrapper = c.launcher && [...c.launcher, ...(ids ? [`--uid=${ids.uid}`, `--gid=${ids.gid}`] : []), '--'];
+      const [command, ...args] = wrapper ? [...wrapper, ...argv.value.argv] : argv.value.argv;
       child = spawn(command!, args, {
         cwd: c.directory,
         env: { ...this.baseEnv, ...c.env },
         detached: true,
         stdio: ['ignore', out, errFd],
-        ...(argv.value.argv0 !== undefined ? { argv0: argv.value.argv0 } : {}),
-        ...(ids ?? {}),
+        ...(argv.value.argv0 !== undefined && !wrapper ? { argv0: argv.value.argv0 } : {}),
+        ...(wrapper ? {} : (ids ?? {})),
       });
     } catch (e) {
       return err(`Failed to launch the executor: ${e instanceof Error ? e.message : String(e)}`);
@@ -91,19 +98,54 @@ export class ProcessLauncher implements Containerizer {
     }
     child.on('error', (e) => this.opts.logger.warn({ containerId: c.containerId, error: e.message }, 'executor process error'));
     const starttime = startTimeOf(pid);
-    const marker = `${CONTAINER_ENV}=${c.containerId}`;
     const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(waitStatus(code, signal, SIGNALS))));
-    const done = exited.then(async (status) => {
-      // The executor is gone; whatever it left behind goes too, before the container counts as ended.
-      await killContainerProcesses([{ pid, starttime }], marker);
-      this.running.delete(c.containerId);
-      const termination = { status, message: `Executor ${describeStatus(status)}` };
-      this.finished.set(c.containerId, termination);
-      if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.keys().next().value!);
-      return termination;
-    });
-    this.running.set(c.containerId, { child, pid, starttime, done, destroying: false });
+    this.running.set(c.containerId, { child, pid, starttime, done: this.ended(c.containerId, pid, starttime, exited), destroying: false });
     return ok({ pid });
+  }
+
+  /** Once the executor has exited, whatever it left behind goes too, before the container counts as ended. */
+  private async ended(containerId: string, pid: number, starttime: number | undefined, exited: Promise<number>): Promise<ContainerTermination> {
+    const status = await exited;
+    await killContainerProcesses([{ pid, starttime }], `${CONTAINER_ENV}=${containerId}`);
+    this.running.delete(containerId);
+    const termination = { status, message: status < 0 ? 'Executor exited' : `Executor ${describeStatus(status)}` };
+    this.finished.set(containerId, termination);
+    if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.keys().next().value!);
+    return termination;
+  }
+
+  /**
+   * Adopts executors a previous agent process started: a recorded PID whose process still has the
+   * recorded start time (the boot ID was checked by the caller). Not being their parent, the
+   * launcher polls for their exit (status unknown: -1). For the others, stray processes carrying
+   * the container's marker are killed.
+   */
+  async recover(specs: readonly RecoverSpec[]): Promise<Set<string>> {
+    const adopted = new Set<string>();
+    const pollMs = this.opts.adoptedPollMs ?? 250;
+    for (const s of specs) {
+      const p = s.pid === undefined ? undefined : readProc(s.pid);
+      const same = p !== undefined && s.starttime !== undefined && p.starttime === s.starttime && p.state !== 'Z' && p.state !== 'X';
+      if (!same || this.running.has(s.containerId)) {
+        await killContainerProcesses([], `${CONTAINER_ENV}=${s.containerId}`);
+        continue;
+      }
+      const pid = s.pid!;
+      const starttime = s.starttime;
+      const exited = new Promise<number>((resolve) => {
+        const timer = setInterval(() => {
+          const now = readProc(pid);
+          if (now === undefined || now.starttime !== starttime || now.state === 'Z' || now.state === 'X') {
+            clearInterval(timer);
+            resolve(-1);
+          }
+        }, pollMs);
+        timer.unref();
+      });
+      this.running.set(s.containerId, { child: undefined, pid, starttime, done: this.ended(s.containerId, pid, starttime, exited), destroying: false });
+      adopted.add(s.containerId);
+    }
+    return adopted;
   }
 
   wait(containerId: string): Promise<ContainerTermination> {

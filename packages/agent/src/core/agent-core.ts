@@ -13,6 +13,7 @@ import {
 } from '@agora/protocol';
 import type { Resources } from '@agora/resources';
 import type { Clock, Logger } from '@agora/runtime';
+import type { CheckpointHooks } from '../checkpoint/checkpointer.ts';
 import type { Containerizer } from '../containerizer/containerizer.ts';
 import type { IdSource } from '../ids.ts';
 import type { MasterLinkHandlers } from '../master/link.ts';
@@ -37,6 +38,8 @@ export interface CoreConfig {
   executorRegistrationTimeoutMs: number;
   executorShutdownGracePeriodMs: number;
   executorReregistrationTimeout: string;
+  /** How long recovered executors get to re-subscribe after an agent restart. */
+  executorReregistrationTimeoutMs?: number;
   recoveryTimeout: string;
   statusUpdateRetryMinMs: number;
   statusUpdateRetryMaxMs: number;
@@ -58,6 +61,8 @@ export interface CoreDeps {
   sandboxes: SandboxStore;
   gc?: GarbageCollector;
   store?: StatusUpdateStore;
+  /** Checkpointing (checkpoint/): called for frameworks with `checkpoint: true` only. */
+  checkpoints?: CheckpointHooks;
 }
 
 /** What the agent sends to the master (the master link, once attached). */
@@ -197,6 +202,7 @@ export class AgentCore {
     }
     this.agentId = id;
     this.masterInfo = info.master_info;
+    this.deps.checkpoints?.agentRegistered(this.agentInfo());
     this.logger.info({ agentId: id, master: info.master_info.hostname }, reregistered ? 're-registered with the master' : 'registered with the master');
     this.statusUpdates.resume();
     for (const fn of this.registeredFns) fn(id);
@@ -303,8 +309,14 @@ export class AgentCore {
       if (this.agentId !== undefined) this.deps.gc?.unschedule(this.deps.layout.frameworkDir(this.agentId, id));
     } else {
       fw.info = info;
+      this.checkpoints(fw)?.frameworkUpdated(info);
     }
     return fw;
+  }
+
+  /** The checkpoint hooks, if this framework checkpoints. */
+  checkpoints(fw: FrameworkRecord): CheckpointHooks | undefined {
+    return fw.info.checkpoint ? this.deps.checkpoints : undefined;
   }
 
   findTask(frameworkId: string, taskId: string) {
@@ -334,6 +346,7 @@ export class AgentCore {
     for (const [taskId, holder] of fw.tasks) if (holder === ex) fw.tasks.delete(taskId);
     fw.completedExecutors.push(ex);
     while (fw.completedExecutors.length > this.config.maxCompletedExecutorsPerFramework) fw.completedExecutors.shift();
+    this.checkpoints(fw)?.executorRemoved({ frameworkId: fw.id, executorId: ex.id, containerId: ex.containerId });
     this.deps.gc?.schedule(this.config.gcDelayMs, ex.directory);
     if (fw.executors.size === 0) this.removeFramework(fw);
   }
@@ -342,6 +355,7 @@ export class AgentCore {
     if (this.frameworks.get(fw.id) !== fw) return;
     this.frameworks.delete(fw.id);
     this.statusUpdates.cleanup(fw.id);
+    this.checkpoints(fw)?.frameworkRemoved(fw.id);
     this.completedFrameworks.push(fw);
     while (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
     if (this.agentId !== undefined) this.deps.gc?.schedule(this.config.gcDelayMs, this.deps.layout.frameworkDir(this.agentId, fw.id));

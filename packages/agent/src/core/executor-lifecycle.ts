@@ -6,7 +6,9 @@
 import {
   formatDurationMs, idProblem, isTerminalState, validateExecutorCall, type executor as executorApi, type ExecutorInfo, type TaskStatus,
 } from '@agora/protocol';
+import type { RunRef } from '../checkpoint/checkpointer.ts';
 import type { ContainerTermination, ExecutorKind } from '../containerizer/containerizer.ts';
+import { startTimeOf } from '../containerizer/process-tree.ts';
 import { executorEnvironment } from '../containerizer/environment.ts';
 import { executorStatusUpdate } from '../status-updates/create.ts';
 import type { AgentCore } from './agent-core.ts';
@@ -40,6 +42,7 @@ export function createExecutor(core: AgentCore, fw: FrameworkRecord, info: Execu
     exitStatus: undefined,
   };
   fw.executors.set(ex.id, ex);
+  core.checkpoints(fw)?.executorCreated(fw.info, ex.info, runRef(ex), kind);
   ex.registrationTimer = core.deps.clock.setTimer(core.config.executorRegistrationTimeoutMs, () => core.guard('registration timeout', () => registrationTimeout(core, ex)));
   // Tracked until the container's wait is attached, so `stop` also waits for launches in flight.
   const launching: Promise<void> = launchContainer(core, fw, ex)
@@ -89,6 +92,7 @@ async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: Executo
   });
   if (!r.ok) return core.guard('launch failed', () => launchFailed(core, ex, r.error));
   ex.pid = r.value.pid;
+  core.checkpoints(fw)?.executorLaunched(runRef(ex), ex.kind, r.value.pid, startTimeOf(r.value.pid), r.value.launcher);
   const exit = core.deps.containerizer
     .wait(ex.containerId)
     .then((t) => core.guard('container ended', () => containerTerminated(core, ex, t)))
@@ -98,6 +102,9 @@ async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: Executo
   // Shut down (or timed out) while the launch was in flight: the container goes at once.
   if (currentState(ex) === 'TERMINATING' && ex.shutdownTimer === undefined) core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
 }
+
+/** Where the executor's run is checkpointed. */
+export const runRef = (ex: ExecutorRecord): RunRef => ({ frameworkId: ex.frameworkId, executorId: ex.id, containerId: ex.containerId });
 
 /** Re-reads the state after an await (where TypeScript's narrowing no longer holds). */
 const currentState = (ex: ExecutorRecord): ExecutorRecord['state'] => ex.state;
@@ -171,8 +178,9 @@ export function containerTerminated(core: AgentCore, ex: ExecutorRecord, t: Cont
   if (reporting) {
     const reason = ex.termination?.reason ?? 'REASON_EXECUTOR_TERMINATED';
     const message = ex.termination?.message ?? (t.message !== '' ? t.message : 'Executor terminated');
+    const state = ex.termination?.state ?? 'TASK_FAILED';
     const active = [...[...ex.launched.values()].map((task) => task.task_id.value), ...queuedTaskInfos(ex).map((task) => task.task_id.value)];
-    for (const taskId of active) core.agentUpdate(fw.id, taskId, 'TASK_FAILED', reason, message, ex);
+    for (const taskId of active) core.agentUpdate(fw.id, taskId, state, reason, message, ex);
     if (ex.kind !== 'command') {
       core.sendToMaster({ type: 'EXECUTOR_EXITED', executor_exited: { framework_id: { value: fw.id }, executor_id: { value: ex.id }, status: t.status } });
     }
@@ -191,7 +199,11 @@ function deliver(core: AgentCore, ex: ExecutorRecord, item: QueuedItem): void {
 
 /** Gives the executor a task or group: delivered now if it is subscribed, otherwise queued. */
 export function queueOrDeliver(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord, item: QueuedItem): void {
-  for (const t of item.kind === 'task' ? [item.task] : (item.group.tasks ?? [])) fw.tasks.set(t.task_id.value, ex);
+  const hooks = core.checkpoints(fw);
+  for (const t of item.kind === 'task' ? [item.task] : (item.group.tasks ?? [])) {
+    fw.tasks.set(t.task_id.value, ex);
+    hooks?.taskAdded(runRef(ex), taskFromInfo(t, 'TASK_STAGING', ex.frameworkId, ex.kind === 'command' ? undefined : ex.id));
+  }
   if (ex.state === 'RUNNING' && ex.connection && !ex.connection.closed) deliver(core, ex, item);
   else ex.queued.push(item);
 }
@@ -211,6 +223,7 @@ export function subscribe(core: AgentCore, fw: FrameworkRecord, ex: ExecutorReco
     old.close();
   }
   ex.state = 'RUNNING';
+  ex.recovered = false;
   ex.registrationTimer?.cancel();
   ex.registrationTimer = undefined;
 

@@ -7,7 +7,7 @@
  */
 import {
   isTerminalState, type executor, type ExecutorInfo, type FrameworkInfo, type Task, type TaskGroupInfo, type TaskInfo,
-  type TaskStatus, type TaskStatusReason,
+  type TaskState, type TaskStatus, type TaskStatusReason,
 } from '@agora/protocol';
 import type { Timer } from '@agora/runtime';
 import type { ExecutorKind } from '../containerizer/containerizer.ts';
@@ -38,8 +38,10 @@ export interface ExecutorRecord {
   completed: Task[];
   connection: ExecutorSink | undefined;
   pid: number | undefined;
-  /** Why the container ended, for the updates of tasks still active then. */
-  termination: { reason: TaskStatusReason; message: string } | undefined;
+  /** Why the container ended, for the updates of tasks still active then (state: TASK_FAILED unless given). */
+  termination: { reason: TaskStatusReason; message: string; state?: TaskState } | undefined;
+  /** Recovered after an agent restart and not yet re-subscribed. */
+  recovered?: boolean;
   registrationTimer: Timer | undefined;
   shutdownTimer: Timer | undefined;
   exitStatus: number | undefined;

@@ -13,6 +13,8 @@
  *  - Acknowledging a terminal update ends the stream; a later update for the same task starts a
  *    new one (Mesos forwards a duplicate terminal update that arrives after the ack).
  *  - While paused (no master) nothing is forwarded; `resume` re-sends the head of every stream.
+ *  - Streams of checkpointing frameworks are recorded through the store (update before it is
+ *    queued, acknowledgement before it is applied) and restored with `recover` after a restart.
  *  - Synchronous and single-owner: all timers come from the injected clock.
  */
 import { decodeBase64, err, isTerminalState, ok, type Result, type internal } from '@agora/protocol';
@@ -132,6 +134,27 @@ export class StatusUpdateManager {
       this.forward(stream, this.opts.retryMinMs);
     }
     return ok({ update: head, terminal });
+  }
+
+  /**
+   * Restores a checkpointed stream after an agent restart (nothing is written back): `received`
+   * and `acknowledged` are the uuid keys seen before, `pending` the updates still unacknowledged,
+   * in order (possibly none: the uuids still catch duplicates). The head is forwarded on
+   * `resume`, like any stream. A completed stream (terminal update acknowledged) is not restored.
+   */
+  recover(key: StreamKey, pending: readonly StatusUpdate[], received: Iterable<string>, acknowledged: Iterable<string>): void {
+    const id = streamId(key.frameworkId, key.taskId);
+    this.streams.get(id)?.timer?.cancel();
+    const stream: Stream = {
+      key,
+      checkpoint: true,
+      pending: pending.map((u) => ({ ...u, uuid: u.uuid ?? u.status.uuid })),
+      received: new Set(received),
+      acknowledged: new Set(acknowledged),
+      timer: undefined,
+    };
+    this.streams.set(id, stream);
+    if (!this.paused && stream.pending.length > 0) this.forward(stream, this.opts.retryMinMs);
   }
 
   /** Stops forwarding (the master is gone); queued updates wait. */

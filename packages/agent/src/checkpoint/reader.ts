@@ -1,0 +1,201 @@
+/**
+ * Reading the checkpoints back (Mesos's slave/state.cpp): the agent to recover, its frameworks,
+ * their executors' latest runs, and each run's tasks with their replayed status update streams.
+ *
+ * Strict (`--strict`, the default): the first corrupt or unreadable piece makes the whole read an
+ * error, so the agent refuses to start and says which file. Non-strict: a corrupt piece is
+ * skipped (a framework with a corrupt framework.info, an executor with a corrupt executor.info or
+ * run, a task with a corrupt task.info or task.updates), each skip is reported in `problems`, and
+ * the rest is recovered. Missing files that a crash can leave missing (a run without pids, a task
+ * without updates) are not problems.
+ */
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  AgentInfo, decode, err, ExecutorInfo, formatDecodeError, FrameworkInfo, ok, parseJson, Task, type Decoder, type Result,
+} from '@agora/protocol';
+import type { ExecutorKind } from '../containerizer/containerizer.ts';
+import { replayUpdates, type ReplayedStream } from './records.ts';
+import type { MetaLayout } from './paths.ts';
+
+export interface RecoveredTask {
+  task: Task;
+  stream: ReplayedStream;
+}
+
+export interface RunInfo {
+  kind: ExecutorKind;
+  /** Which launcher ran it ('host' or 'process'); absent when the launch never completed. */
+  launcher?: string;
+}
+
+export interface RecoveredRun {
+  containerId: string;
+  info: RunInfo;
+  pid: number | undefined;
+  starttime: number | undefined;
+  tasks: RecoveredTask[];
+}
+
+export interface RecoveredExecutor {
+  info: ExecutorInfo;
+  run: RecoveredRun | undefined;
+}
+
+export interface RecoveredFramework {
+  info: FrameworkInfo;
+  executors: RecoveredExecutor[];
+}
+
+export interface RecoveredState {
+  bootId: string | undefined;
+  agentId: string;
+  agentInfo: AgentInfo;
+  frameworks: RecoveredFramework[];
+}
+
+export interface ReadResult {
+  /** Undefined when there is nothing to recover (a fresh work dir). */
+  state: RecoveredState | undefined;
+  /** What was skipped (non-strict only; strict stops at the first). */
+  problems: string[];
+}
+
+class Corrupt {
+  constructor(readonly message: string) {}
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Corrupt(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function readMessage<T>(path: string, type: Decoder<T>): T {
+  const text = readText(path);
+  if (text === undefined) throw new Corrupt(`${path} is missing`);
+  const json = parseJson(text);
+  if (!json.ok) throw new Corrupt(`${path} is corrupt: ${json.error.message}`);
+  const m = decode(type, json.value);
+  if (!m.ok) throw new Corrupt(`${path} is corrupt: ${formatDecodeError(m.error)}`);
+  return m.value;
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n !== 'latest' && !n.startsWith('.'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Corrupt(`cannot list ${dir}: ${(e as Error).message}`);
+  }
+}
+
+function readNumber(path: string): number | undefined {
+  const text = readText(path);
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text.trim());
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Corrupt(`${path} is corrupt: '${text.trim().slice(0, 40)}' is not a positive integer`);
+  return n;
+}
+
+const KINDS: readonly string[] = ['command', 'custom', 'default'];
+
+function readRunInfo(path: string): RunInfo {
+  const text = readText(path);
+  if (text === undefined) throw new Corrupt(`${path} is missing`);
+  const json = parseJson(text);
+  const v = json.ok ? (json.value as { kind?: unknown; launcher?: unknown }) : undefined;
+  if (!v || typeof v !== 'object' || typeof v.kind !== 'string' || !KINDS.includes(v.kind) || (v.launcher !== undefined && typeof v.launcher !== 'string')) {
+    throw new Corrupt(`${path} is corrupt`);
+  }
+  return { kind: v.kind as ExecutorKind, ...(v.launcher !== undefined ? { launcher: v.launcher as string } : {}) };
+}
+
+export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): Result<ReadResult, string> {
+  const problems: string[] = [];
+  /** Runs `fn`; a Corrupt in it is fatal (strict) or skipped and recorded (non-strict). */
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof Corrupt)) throw e;
+      if (opts.strict) throw e;
+      problems.push(e.message);
+      return undefined;
+    }
+  };
+  try {
+    const link = layout.latestAgentLink();
+    if (!existsSync(link)) return ok({ state: undefined, problems });
+    let agentId: string;
+    try {
+      agentId = basename(readlinkSync(link));
+    } catch (e) {
+      throw new Corrupt(`${link} is not a readable link: ${(e as Error).message}`);
+    }
+    // Without its AgentInfo the agent cannot be recovered at all, strict or not.
+    const agentInfo = readMessage(layout.agentInfoFile(agentId), AgentInfo);
+    const bootId = readText(layout.bootIdFile())?.trim();
+    const frameworks: RecoveredFramework[] = [];
+    for (const fid of list(layout.frameworksDir(agentId))) {
+      const fw = attempt(() => {
+        const info = readMessage(layout.frameworkInfoFile(agentId, fid), FrameworkInfo);
+        if (info.id?.value !== fid) throw new Corrupt(`${layout.frameworkInfoFile(agentId, fid)} names framework '${info.id?.value ?? ''}'`);
+        return { info, executors: [] as RecoveredExecutor[] };
+      });
+      if (!fw) continue;
+      for (const eid of list(layout.executorsDir(agentId, fid))) {
+        const ex = attempt(() => readExecutor(layout, agentId, fid, eid, attempt));
+        if (ex) fw.executors.push(ex);
+      }
+      frameworks.push(fw);
+    }
+    return ok({ state: { bootId, agentId, agentInfo, frameworks }, problems });
+  } catch (e) {
+    if (e instanceof Corrupt) return err(e.message);
+    throw e;
+  }
+}
+
+function readExecutor(layout: MetaLayout, agentId: string, fid: string, eid: string, attempt: <T>(fn: () => T) => T | undefined): RecoveredExecutor {
+  const infoFile = layout.executorInfoFile(agentId, fid, eid);
+  const info = readMessage(infoFile, ExecutorInfo);
+  if (info.executor_id.value !== eid) throw new Corrupt(`${infoFile} names executor '${info.executor_id.value}'`);
+  const runsDir = layout.runsDir(agentId, fid, eid);
+  const latestLink = `${runsDir}/latest`;
+  let containerId: string | undefined;
+  if (existsSync(latestLink)) {
+    try {
+      containerId = basename(readlinkSync(latestLink));
+    } catch (e) {
+      throw new Corrupt(`${latestLink} is not a readable link: ${(e as Error).message}`);
+    }
+    if (!existsSync(layout.runDir(agentId, fid, eid, containerId))) throw new Corrupt(`${latestLink} points at a run that does not exist`);
+  } else {
+    // A crash between creating the run and linking it: the only run there is.
+    const runs = list(runsDir);
+    if (runs.length > 1) throw new Corrupt(`${runsDir} has ${runs.length} runs and no 'latest' link`);
+    containerId = runs[0];
+  }
+  if (containerId === undefined) return { info, run: undefined };
+  const run = layout.runDir(agentId, fid, eid, containerId);
+  const runInfo = readRunInfo(layout.runInfoFile(run));
+  const pid = readNumber(layout.forkedPidFile(run));
+  const starttime = pid === undefined ? undefined : readNumber(layout.forkedStartTimeFile(run));
+  const tasks: RecoveredTask[] = [];
+  for (const tid of list(layout.tasksDir(run))) {
+    const t = attempt(() => {
+      const task = readMessage(layout.taskInfoFile(run, tid), Task);
+      if (task.task_id.value !== tid) throw new Corrupt(`${layout.taskInfoFile(run, tid)} names task '${task.task_id.value}'`);
+      const updatesFile = layout.taskUpdatesFile(run, tid);
+      const stream = replayUpdates(readText(updatesFile) ?? '');
+      if (!stream.ok) throw new Corrupt(`${updatesFile} is corrupt: ${stream.error}`);
+      return { task, stream: stream.value };
+    });
+    if (t) tasks.push(t);
+  }
+  return { info, run: { containerId, info: runInfo, pid, starttime, tasks } };
+}
