@@ -17,3 +17,7 @@ export {
   candidates, decodeMasterInfo, encodeMasterInfo, MASTER_INFO_LABEL, MEMBER_PREFIX, memberSequence, sameMaster,
   standaloneMasterInfo,
 } from './election/master-info.ts';
+export { createZooKeeperContender, type ZooKeeperContenderOptions } from './election/zookeeper-contender.ts';
+export { createZooKeeperDetector, type ZooKeeperDetectorOptions } from './election/zookeeper-detector.ts';
+export { createStandaloneContender, createStandaloneDetector } from './election/standalone.ts';
+export { createMasterDetector, parseMasterAddress, type MasterAddress } from './election/detector-for.ts';

@@ -93,6 +93,8 @@ export class ZkSession {
   private readonly opTimeoutMs: number;
   readonly acls: AclType[];
   private endFns: Array<(reason: SessionEnd, message: string) => void> = [];
+  /** Calls in flight: settled with `ENDED` when the session ends (the client may never answer them). */
+  private readonly pending = new Set<(f: ZkFailure) => void>();
   private connectedFns: Array<() => void> = [];
   private endReason: SessionEnd | undefined;
   private connectedOnce = false;
@@ -251,6 +253,8 @@ export class ZkSession {
     }
     const drop = setTimeout(() => (this.client as unknown as Internals).connectionManager?.socket?.destroy(), reason === 'closed' ? 1000 : 200);
     drop.unref();
+    const failure: ZkFailure = { code: 'ENDED', name: `session ended (${reason})` };
+    for (const settle of [...this.pending]) settle(failure);
     for (const fn of this.endFns.splice(0)) fn(reason, message);
   }
 
@@ -271,27 +275,30 @@ export class ZkSession {
     if (this.ended) return Promise.resolve(err({ code: 'ENDED', name: `session ended (${this.endReason})` }));
     return new Promise((resolve) => {
       let settled = false;
-      const timer = setTimeout(() => {
+      const settle = (r: ZkResult<T>) => {
         if (settled) return;
         settled = true;
-        resolve(err({ code: 'TIMEOUT', name: `${what}: no answer within ${this.opTimeoutMs} ms` }));
-      }, this.opTimeoutMs);
+        clearTimeout(timer);
+        this.pending.delete(abort);
+        resolve(r);
+      };
+      const abort = (f: ZkFailure) => settle(err(f));
+      const timer = setTimeout(() => abort({ code: 'TIMEOUT', name: `${what}: no answer within ${this.opTimeoutMs} ms` }), this.opTimeoutMs);
+      this.pending.add(abort);
       try {
         run((e, value) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          if (!e) resolve(ok(value as T));
+          if (!e) settle(ok(value as T));
           else if ('code' in e && typeof (e as ExceptionType).code === 'number') {
             const index = (e as { index?: unknown }).index;
             const failure = { code: (e as ExceptionType).code, name: (e as ExceptionType).name };
-            resolve(err(typeof index === 'number' ? { ...failure, index } : failure));
-          } else resolve(err({ code: ZK.CONNECTION_LOSS, name: String((e as Error).message ?? e) }));
+            settle(err(typeof index === 'number' ? { ...failure, index } : failure));
+          } else settle(err({ code: ZK.CONNECTION_LOSS, name: String((e as Error).message ?? e) }));
         });
       } catch (e) {
         // The client asserts on bad arguments: a bug in this package.
         settled = true;
         clearTimeout(timer);
+        this.pending.delete(abort);
         throw e;
       }
     });
