@@ -18,7 +18,8 @@ const LAYERS = {
   'packages/agent': ['protocol', 'resources', 'runtime', 'state'],
   'frameworks/services': ['protocol', 'resources', 'runtime', 'sdk', 'state'],
   'frameworks/cron': ['protocol', 'resources', 'runtime', 'sdk', 'state'],
-  'frameworks/examples': ['protocol', 'resources', 'sdk'],
+  // The examples show what a framework author writes: the SDK (which re-exports the wire types) only.
+  'frameworks/examples': ['sdk'],
   'apps/webui': ['protocol'],
   // The CLI starts daemons through their packages' public entry points only.
   'apps/cli': ['protocol', 'resources', 'runtime', 'sdk', 'state', 'master', 'agent', 'executors', 'services', 'cron'],
