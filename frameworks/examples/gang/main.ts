@@ -1,7 +1,7 @@
 /**
  * gang: a job that needs N slots at once, all or nothing (the shape of MPI on Mesos).
  *   node --import tsx frameworks/examples/gang/main.ts --master URL --size 2 -- sh -c 'echo member $GANG_RANK'
- *   node --import tsx frameworks/examples/gang/main.ts --master URL --size 2 --mpi -- python3 frameworks/examples/gang/allreduce.py
+ *   node --import tsx frameworks/examples/gang/main.ts --master URL --size 2 --mpi -- python3 "$PWD/frameworks/examples/gang/allreduce.py"
  *
  * Offers are held, not declined, until together they fit --size members on distinct agents
  * (--per-agent allows more per agent); then every member is launched in one go. If that does not
@@ -15,8 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { isTerminalState, type Offer, type TaskState } from '@agora/protocol';
-import { buildCommandTask, parseResourceSpec, SchedulerDriver } from '@agora/sdk';
+import { buildCommandTask, isTerminalState, parseResourceSpec, SchedulerDriver, type Offer, type TaskState } from '@agora/sdk';
 import { planGang, type Member } from './plan.ts';
 
 const { values: opts, positionals: command } = parseArgs({

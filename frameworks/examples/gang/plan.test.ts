@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Offer } from '@agora/protocol';
+import type { Offer } from '@agora/sdk';
 import { planGang } from './plan.ts';
 
 function offer(id: string, agent: string, cpus: number, ports: [number, number], hostname = '127.0.0.1'): Offer {

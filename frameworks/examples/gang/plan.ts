@@ -6,8 +6,7 @@
  * Ports are picked by hand rather than by `matchOffer`, so that no two members get the same
  * `host:port` even when several agents share one host with the same port range (`agora local`).
  */
-import type { Offer, Resource } from '@agora/protocol';
-import { matchOffer, type ResourceSpec } from '@agora/sdk';
+import { matchOffer, type Offer, type Resource, type ResourceSpec } from '@agora/sdk';
 
 export interface Member {
   readonly rank: number;

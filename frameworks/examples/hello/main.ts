@@ -4,8 +4,7 @@
  *   node --import tsx frameworks/examples/hello/main.ts --master http://127.0.0.1:5050 --tasks 5
  */
 import { parseArgs } from 'node:util';
-import { isTerminalState, type TaskState } from '@agora/protocol';
-import { planCommandTasks, SchedulerDriver, type CommandTaskSpec } from '@agora/sdk';
+import { isTerminalState, planCommandTasks, SchedulerDriver, type CommandTaskSpec, type TaskState } from '@agora/sdk';
 
 const { values: opts } = parseArgs({
   options: {

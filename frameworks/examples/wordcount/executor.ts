@@ -10,8 +10,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TaskID, TaskInfo } from '@agora/protocol';
-import { ExecutorDriver, formatEnvironmentError, type SubscribedInfo } from '@agora/sdk';
+import { ExecutorDriver, formatEnvironmentError, type SubscribedInfo, type TaskID, type TaskInfo } from '@agora/sdk';
 
 type Job = { kind: 'map'; text: string; partitions: number } | { kind: 'reduce'; sources: string[] };
 type Counts = Map<string, number>;

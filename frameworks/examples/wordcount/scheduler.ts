@@ -10,8 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isTerminalState, type CommandInfo, type ExecutorInfo, type Offer, type TaskInfo } from '@agora/protocol';
-import { matchOffer, SchedulerDriver, type Placement, type ResourceSpec } from '@agora/sdk';
+import {
+  isTerminalState, matchOffer, SchedulerDriver, type CommandInfo, type ExecutorInfo, type Offer, type Placement, type ResourceSpec, type TaskInfo,
+} from '@agora/sdk';
 
 const { values: opts, positionals: files } = parseArgs({
   allowPositionals: true,
