@@ -11,8 +11,8 @@
  * being fetched (its tasks were killed, it timed out, the agent is stopping) cancels the fetch
  * and the launch fails without starting anything.
  */
-import { err, type Result } from '@agora/protocol';
-import type { ContainerLaunch, ContainerTermination, Containerizer } from '../containerizer/containerizer.ts';
+import { err, type ResourceStatistics, type Result } from '@agora/protocol';
+import type { ContainerLaunch, ContainerLimitation, ContainerTermination, Containerizer } from '../containerizer/containerizer.ts';
 import type { Fetcher } from './fetcher.ts';
 
 export class FetchingContainerizer implements Containerizer {
@@ -58,6 +58,15 @@ export class FetchingContainerizer implements Containerizer {
 
   containers(): string[] {
     return this.inner.containers();
+  }
+
+  /** The isolators' word on a container (ADR 0004), passed through. */
+  limitation(containerId: string): ContainerLimitation | undefined {
+    return this.inner.limitation?.(containerId);
+  }
+
+  usage(containerId: string): Promise<ResourceStatistics | undefined> {
+    return this.inner.usage?.(containerId) ?? Promise.resolve(undefined);
   }
 
   async close(): Promise<void> {

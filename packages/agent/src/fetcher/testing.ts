@@ -6,6 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Fetcher, type FetcherOptions } from './fetcher.ts';
@@ -100,3 +103,41 @@ export function zipLieAboutSize(path: string, size: number): void {
 export function testFetcher(dir: string, opts: Partial<FetcherOptions> = {}): Fetcher {
   return new Fetcher({ cacheDir: join(dir, 'cache'), cacheSize: 1024 * 1024, stallTimeoutMs: 2000, maxSize: 16 * 1024 * 1024, ...opts });
 }
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface TestServer {
+  url: string;
+  /** Requests so far, per path. */
+  count(path: string): number;
+}
+
+/**
+ * An HTTP (or, given a key and certificate, HTTPS) server on 127.0.0.1 and a free port, stopped
+ * after the test. Unknown paths answer 404.
+ */
+export async function serve(t: { after(fn: () => Promise<void> | void): void }, routes: Record<string, Route>, tls?: { key: string; cert: string }): Promise<TestServer> {
+  const counts = new Map<string, number>();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    const route = routes[path];
+    if (route) return route(req, res);
+    res.writeHead(404).end('not here');
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, count: (p) => counts.get(p) ?? 0 };
+}
+
+/** Serves `body` with a Content-Length, after `delayMs`. */
+export const body = (data: string | Buffer, delayMs = 0): Route => (_req, res) => {
+  const send = () => res.writeHead(200, { 'content-length': Buffer.byteLength(data) }).end(data);
+  if (delayMs > 0) setTimeout(send, delayMs);
+  else send();
+};
