@@ -495,3 +495,26 @@ test('a 307 on a call is followed with the same body and Mesos-Stream-Id', async
   assert.deepEqual(followed.call, first.call);
   assert.equal(followed.call.framework_id?.value, sub.frameworkId);
 });
+
+test('await driver.teardown() / stop() inside a callback returns (no deadlock with the event loop)', async (t) => {
+  const { master, driver } = await setup(t, {
+    scheduler: {
+      offers: async (d) => void (await d.stop()),
+      update: async (d) => {
+        const r = await d.teardown();
+        assert.ok(r.ok);
+      },
+    },
+  });
+  driver.start();
+  const sub = await master.nextSubscription();
+  sub.update({ task_id: { value: 't1' }, state: 'TASK_FINISHED', agent_id: { value: 'a' }, source: 'SOURCE_EXECUTOR', timestamp: 1 });
+  await master.nextCall('TEARDOWN');
+  assert.deepEqual(await driver.done, { reason: 'teardown' });
+  assert.equal(driver.state, 'stopped');
+
+  const second = await setup(t, { scheduler: { offers: async (d) => void (await d.stop()), update() {} } });
+  second.driver.start();
+  (await second.master.nextSubscription()).offers([offer('o1')]);
+  assert.deepEqual(await second.driver.done, { reason: 'stopped' });
+});

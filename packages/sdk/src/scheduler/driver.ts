@@ -138,6 +138,8 @@ export class SchedulerDriver {
   private settle!: (r: StopReason) => void;
   private reject!: (e: unknown) => void;
   private finished = false;
+  /** Scheduler callbacks running now (the loop awaits them, so stop() inside one must not await the loop). */
+  private inCallbacks = 0;
   /** Set while TEARDOWN is in flight: the master closing the stream then is not a disconnection. */
   private tearingDown = false;
 
@@ -215,7 +217,7 @@ export class SchedulerDriver {
    */
   async stop(): Promise<void> {
     this.finish({ reason: 'stopped' });
-    await this.loop;
+    await this.settled();
   }
 
   /** TEARDOWN: the master kills every task and removes the framework; then the driver stops. */
@@ -223,8 +225,26 @@ export class SchedulerDriver {
     this.tearingDown = true;
     const r = await this.call(teardownCall());
     this.finish({ reason: 'teardown' });
-    await this.loop;
+    await this.settled();
     return r;
+  }
+
+  /**
+   * The loop's end — unless called from a scheduler callback (`await driver.teardown()` in
+   * `update()`): the loop is waiting for that callback, and it ends right after it returns.
+   */
+  private async settled(): Promise<void> {
+    if (this.inCallbacks === 0) await this.loop;
+  }
+
+  /** Runs a scheduler callback (the loop waits for it). */
+  private async callback(fn: () => unknown): Promise<void> {
+    this.inCallbacks++;
+    try {
+      await fn();
+    } finally {
+      this.inCallbacks--;
+    }
   }
 
   private finish(reason: StopReason | undefined): void {
@@ -248,7 +268,7 @@ export class SchedulerDriver {
       if (this.finished || outcome.kind === 'stopped') return;
       if (outcome.kind === 'fatal') {
         this.finish({ reason: 'error', message: outcome.message });
-        await this.scheduler.error?.(outcome.message);
+        await this.callback(() => this.scheduler.error?.(outcome.message));
         return;
       }
       if (outcome.kind === 'lost') attempt = 0;
@@ -320,7 +340,7 @@ export class SchedulerDriver {
         this.feedWatchdog(conn);
         if (!record.ok) {
           lastError = `bad subscription stream: ${record.error}`;
-          await this.scheduler.streamError?.(record.error);
+          await this.callback(() => this.scheduler.streamError?.(record.error));
           continue;
         }
         const event = record.value;
@@ -330,12 +350,17 @@ export class SchedulerDriver {
             break;
           }
           if (event.type !== 'SUBSCRIBED' || event.subscribed === undefined) {
-            await this.scheduler.streamError?.(`expected SUBSCRIBED as the first event, got ${event.type ?? 'an event without a type'}`);
+            await this.callback(() => this.scheduler.streamError?.(`expected SUBSCRIBED as the first event, got ${event.type ?? 'an event without a type'}`));
             continue;
           }
           subscribed = true;
         }
-        fatal = await this.dispatch(event, conn);
+        this.inCallbacks++;
+        try {
+          fatal = await this.dispatch(event, conn);
+        } finally {
+          this.inCallbacks--;
+        }
         if (fatal !== undefined || this.finished) break;
       }
     } finally {
@@ -346,7 +371,7 @@ export class SchedulerDriver {
     const why = conn.abortReason ?? lastError;
     if (!subscribed) return { kind: 'retry', message: why };
     this.stateValue = 'connecting';
-    await this.scheduler.disconnected?.();
+    await this.callback(() => this.scheduler.disconnected?.());
     return { kind: 'lost', message: why };
   }
 
