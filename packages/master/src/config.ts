@@ -21,11 +21,53 @@ export interface MasterConfig {
   maxStreamBufferBytes: number;
   cluster: string | undefined;
   minAllocatable: readonly ResourceQuantities[];
+  /** After a failover: how long recovered agents have to re-register. */
+  agentReregisterTimeoutMs: number;
+  /** After a failover: the largest fraction (0–1) of recovered agents the re-register timeout may mark unreachable. */
+  recoveryAgentRemovalLimit: number;
+}
+
+/** Where the registry is kept: nowhere, a file store in a directory, or ZooKeeper. */
+export type RegistryBackend = { kind: 'in_memory' } | { kind: 'file'; dir: string } | { kind: 'zookeeper'; url: string };
+
+export interface HaConfig {
+  registry: RegistryBackend;
+  /** The ZooKeeper URL masters contend at (undefined: standalone, always the leader). */
+  zk: string | undefined;
+  quorum: number | undefined;
+  zkSessionTimeoutMs: number;
+}
+
+/** `50%`, `0.5` → 0.5. */
+export function parsePercentage(text: string): Result<number, string> {
+  const t = text.trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
+  const v = pct ? Number(pct[1]) / 100 : /^\d+(?:\.\d+)?$/.test(t) ? Number(t) : NaN;
+  if (!Number.isFinite(v) || v < 0 || v > 1) return err(`'${text}' is not a percentage between 0% and 100%`);
+  return ok(v);
+}
+
+/** The registry and election settings (Mesos's rules: --zk with the replicated registry needs --quorum). */
+export function compileHa(o: MasterOptions): Result<HaConfig, string> {
+  if (o.zk !== undefined && !o.zk.startsWith('zk://')) return err(`--zk: expected zk://host:port[,host:port...]/path, got '${o.zk}'`);
+  const kind = o.registry ?? (o.zk !== undefined || o.workDir !== undefined ? 'replicated_log' : 'in_memory');
+  let registry: RegistryBackend;
+  if (kind === 'in_memory') registry = { kind: 'in_memory' };
+  else if (o.zk !== undefined) {
+    if (o.quorum === undefined) return err('--quorum: required with --zk and --registry=replicated_log (a majority of the masters, e.g. 2 of 3)');
+    registry = { kind: 'zookeeper', url: o.zk };
+  } else if (o.workDir !== undefined) registry = { kind: 'file', dir: o.workDir };
+  else return err('--registry=replicated_log needs --zk or --work-dir (where to keep the registry)');
+  return ok({ registry, zk: o.zk, quorum: o.quorum, zkSessionTimeoutMs: o.zkSessionTimeout });
 }
 
 export function compileConfig(o: MasterOptions, minAllocatable: readonly ResourceQuantities[]): Result<MasterConfig, string> {
   for (const r of o.roles) if (!isValidRole(r)) return err(`--roles: '${r}' is not a valid role name`);
+  const limit = parsePercentage(o.recoveryAgentRemovalLimit);
+  if (!limit.ok) return err(`--recovery-agent-removal-limit: ${limit.error}`);
   return ok({
+    agentReregisterTimeoutMs: o.agentReregisterTimeout,
+    recoveryAgentRemovalLimit: limit.value,
     allocationIntervalMs: o.allocationInterval,
     offerTimeoutMs: o.offerTimeout,
     agentPingTimeoutMs: o.agentPingTimeout,
@@ -58,6 +100,8 @@ export function testConfig(overrides: Partial<MasterConfig> = {}): MasterConfig 
     maxStreamBufferBytes: 256 * 1024 * 1024,
     cluster: undefined,
     minAllocatable: [],
+    agentReregisterTimeoutMs: 600_000,
+    recoveryAgentRemovalLimit: 1,
     ...overrides,
   };
 }

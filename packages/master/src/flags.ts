@@ -35,6 +35,12 @@ export const MASTER_FLAGS = {
   'max-unreachable-tasks-per-framework': { type: 'int', default: 1000, min: 0, help: 'Unreachable tasks kept per framework' },
   'max-event-stream-buffer': { type: 'int', default: 256, min: 1, placeholder: 'MiB', help: 'A framework or operator stream that falls this many MiB behind is disconnected (it re-subscribes)' },
   'max-operator-event-stream-subscribers': { type: 'int', default: 1000, min: 1, help: 'Operator SUBSCRIBE streams kept open' },
+  zk: { type: 'string', placeholder: 'URL', help: "ZooKeeper URL for leader election and the registry, as zk://[user:pass@]host1:port1,host2:port2/path (default: a standalone master that always leads)" },
+  quorum: { type: 'int', min: 1, help: 'Size of a majority of the masters (required with --zk, as Mesos requires it for the replicated registry)' },
+  registry: { type: 'string', choices: ['in_memory', 'replicated_log'], help: "Where the registry lives: 'replicated_log' = the durable state store (ZooKeeper with --zk, else a file store in --work-dir), 'in_memory' = nowhere (tests). Default: replicated_log when --zk or --work-dir is given, else in_memory" },
+  'zk-session-timeout': { type: 'custom', default: 10_000, placeholder: 'DURATION', parse: positiveDuration, help: 'ZooKeeper session timeout; a leader whose session expires (or goes silent this long) steps down and exits' },
+  'agent-reregister-timeout': { type: 'custom', default: 600_000, placeholder: 'DURATION', parse: positiveDuration, help: 'After a failover, time agents have to re-register before they are marked unreachable (Mesos: 10mins)' },
+  'recovery-agent-removal-limit': { type: 'string', default: '100%', help: 'After a failover, the largest share of recovered agents that may be marked unreachable at the re-register timeout; above it the master exits instead (e.g. 50%)' },
   'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log verbosity' },
 } as const satisfies FlagTable;
 
@@ -48,6 +54,10 @@ export function flagsForDisplay(o: MasterOptions): Record<string, string> {
     const v = o[key];
     if (v === undefined) continue;
     const spec = MASTER_FLAGS[name as keyof typeof MASTER_FLAGS] as { placeholder?: string };
+    if (name === 'zk' && typeof v === 'string') {
+      out.zk = v.replace(/^(zk:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+      continue;
+    }
     out[name.replace(/-/g, '_')] = Array.isArray(v) ? v.join(',') : spec.placeholder === 'DURATION' ? formatDurationMs(v as number) : String(v);
   }
   return out;

@@ -22,6 +22,7 @@ import { BoundedList } from './registry/bounded.ts';
 import { FrameworkRecord } from './registry/framework.ts';
 import { applyStatus, taskView, type TaskRecord } from './registry/task.ts';
 import type { OperatorEvents } from './operator/event-stream.ts';
+import type { RegistryOp, RegistryPort } from './registrar/registrar.ts';
 
 export interface MasterDeps {
   config: MasterConfig;
@@ -50,6 +51,12 @@ export interface UnreachableAgent {
   readonly at: number;
 }
 
+/** An agent the registry says was admitted, not yet re-registered with this master (Mesos `slaves.recovered`). */
+export interface RecoveredAgent {
+  readonly info: internal.RegisterAgent['agent_info'];
+  readonly deactivated: boolean;
+}
+
 export class Master {
   readonly config: MasterConfig;
   readonly clock: Clock;
@@ -70,6 +77,33 @@ export class Master {
   readonly offers = new Map<string, OfferRecord>();
   /** Quota configs by top-level role (GET_QUOTA; persisted by the registry in HA mode). */
   readonly quotas = new Map<string, QuotaConfig>();
+  /** Agents recovered from the registry after this master was elected, until they re-register or time out. */
+  readonly recoveredAgents = new Map<string, RecoveredAgent>();
+  /**
+   * The durable registry (registrar/). Undefined with `--registry=in_memory`: then nothing waits
+   * for a write and every transition happens synchronously.
+   */
+  registry: RegistryPort | undefined;
+  /**
+   * Whether this master acts as the leader. A standalone master always does; with ZooKeeper it
+   * does from its election (after recovering the registry) until it loses leadership.
+   */
+  leading = true;
+  /**
+   * Whether this leader has read the registry. Until then agents' messages wait (`afterRecovery`)
+   * and scheduler calls get 503. Masters without a registry to read are recovered from the start.
+   */
+  recovered = true;
+  private recoveryWaiters: Array<() => void> = [];
+  /**
+   * Stop acting as leader at once (leadership lost, a registry write failed). The daemon shell
+   * replaces this with "stop and exit" (Mesos: "committing suicide"); the default stops the master.
+   */
+  abort: (reason: string) => void = (reason) => {
+    this.log.error({ reason }, 'master aborting');
+    this.leading = false;
+    this.stop();
+  };
 
   private frameworkSeq = 0;
   private agentSeq = 0;
@@ -123,6 +157,55 @@ export class Master {
 
   nextOfferId(): string {
     return `${this.id}-O${this.offerSeq++}`;
+  }
+
+  /**
+   * Writes `op` to the registry, then runs `then` — or runs it at once without a registry. A
+   * failed write aborts the master (`onFailure` runs first, e.g. to answer a pending request).
+   * `then` must re-check any state it read before the write.
+   */
+  persist(op: RegistryOp, then: () => void, onFailure?: (why: string) => void): void {
+    if (!this.registry) {
+      then();
+      return;
+    }
+    this.registry.apply(op).then(
+      (r) => {
+        if (this.stopped) return;
+        if (r.ok) then();
+        else {
+          onFailure?.(r.error);
+          this.abort(`registry write failed: ${r.error}`);
+        }
+      },
+      (e: unknown) => {
+        onFailure?.(String(e));
+        this.abort(`registry write threw: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
+  }
+
+  /** Runs `fn` once the registry is recovered (at once if it is), in the order of the calls. */
+  afterRecovery(fn: () => void): void {
+    if (this.recovered) fn();
+    else this.recoveryWaiters.push(fn);
+  }
+
+  /** The registry has been read: run what waited for it. */
+  markRecovered(): void {
+    this.recovered = true;
+    for (const fn of this.recoveryWaiters.splice(0)) {
+      if (this.stopped) return;
+      fn();
+    }
+  }
+
+  /**
+   * Whether reconciliation must stay silent about a task on this agent (reconciliation table
+   * case 2): the agent is recovered but has not re-registered, or no agent was named and any is.
+   */
+  isRecovering(agentId: string | undefined): boolean {
+    return agentId === undefined ? this.recoveredAgents.size > 0 : this.recoveredAgents.has(agentId);
   }
 
   /** Seconds since the epoch, as Mesos timestamps are. */

@@ -16,7 +16,7 @@ const TERMINAL_STATES = ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LO
 const part = (s: string) => encodeURIComponent(s);
 
 export function registerMasterMetrics(reg: MetricsRegistry, m: Master): void {
-  reg.gauge('master/elected', () => (m.isStopped ? 0 : 1), 'Whether this master is the elected leader');
+  reg.gauge('master/elected', () => (m.leading && !m.isStopped ? 1 : 0), 'Whether this master is the elected leader');
   reg.gauge('master/uptime_secs', () => (m.clock.now() - m.startTime) / 1000, 'Seconds since the master started');
   reg.gauge('system/mem_rss_bytes', () => process.memoryUsage.rss(), "The master process's resident memory");
   reg.gauge('system/heap_used_bytes', () => process.memoryUsage().heapUsed, 'JavaScript heap in use by the master process');

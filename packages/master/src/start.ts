@@ -11,10 +11,12 @@ import {
 } from '@agora/runtime';
 import { acceptAgentChannel } from './agents/channel.ts';
 import { AllocatorAdapter } from './allocation/adapter.ts';
-import { compileConfig } from './config.ts';
+import { compileConfig, compileHa } from './config.ts';
 import { flagsForDisplay, type MasterOptions } from './flags.ts';
 import { legacyEndpoints } from './http/legacy-endpoints.ts';
-import { standalone } from './http/leadership.ts';
+import { ElectedLeadership, standalone, type Leadership } from './http/leadership.ts';
+import { openBackends } from './ha/backends.ts';
+import { contend, leadAlone } from './ha/election.ts';
 import { operatorEndpoint } from './http/operator-endpoint.ts';
 import { schedulerEndpoint } from './http/scheduler-endpoint.ts';
 import { Master } from './master.ts';
@@ -39,11 +41,21 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-export async function startMaster(options: MasterOptions): Promise<Result<MasterHandle, string>> {
+export interface MasterHooks {
+  /**
+   * Called when the master must stop acting as leader (lost leadership, a failed registry write):
+   * it has already stopped serving. Default: exit(1), for a supervisor to restart it.
+   */
+  exit?: (code: number, reason: string) => void;
+}
+
+export async function startMaster(options: MasterOptions, hooks: MasterHooks = {}): Promise<Result<MasterHandle, string>> {
   const min = parseMinAllocatableResources(options.minAllocatableResources);
   if (!min.ok) return err(min.error);
   const config = compileConfig(options, min.value);
   if (!config.ok) return config;
+  const ha = compileHa(options);
+  if (!ha.ok) return ha;
   const ip = options.ip;
   if (packMasterIp(ip) === undefined) return err(`--ip: '${ip}' is not an IPv4 address`);
   const port = options.port === 0 ? await freePort(ip) : options.port;
@@ -85,14 +97,56 @@ export async function startMaster(options: MasterOptions): Promise<Result<Master
   });
   registerMasterMetrics(metrics, master);
 
+  const backends = await openBackends(ha.value, info, log);
+  if (!backends.ok) return backends;
+  const { store, election } = backends.value;
+  const elected = election ? new ElectedLeadership(info) : undefined;
+  if (elected) {
+    master.leading = false; // a standby until elected
+    master.recovered = false;
+  }
+  const leadership: Leadership = elected ?? standalone(`//${hostname}:${port}`);
+  let aborted = false;
+  master.abort = (reason) => {
+    if (aborted) return;
+    aborted = true;
+    log.fatal({ reason }, reason);
+    if (elected) elected.state = 'deposed';
+    master.leading = false;
+    master.stop();
+    if (hooks.exit) {
+      hooks.exit(1, reason);
+      return;
+    }
+    process.stderr.write(`agora master: ${reason}\n`);
+    // Exit once the log is written; a log that cannot flush must not keep a deposed master alive.
+    const exit = () => process.exit(1);
+    setTimeout(exit, 500).unref();
+    log.flush(exit);
+  };
+  const releaseBackends = async () => {
+    if (election) {
+      await election.contender.withdraw();
+      await election.detector.close();
+    }
+    await store?.close();
+  };
+  if (!election && store) {
+    // A single master with a durable registry recovers it before serving anything.
+    const r = await leadAlone(master, store);
+    if (!r.ok) {
+      await releaseBackends();
+      return r;
+    }
+  }
+
   const flags = flagsForDisplay(options);
-  const leadership = standalone(`//${hostname}:${port}`);
   const app = createHttpServer();
-  schedulerEndpoint(app, master, leadership, { recovering: () => false });
+  schedulerEndpoint(app, master, leadership, { recovering: (id) => master.isRecovering(id) });
   operatorEndpoint(app, master, leadership, metrics, flags);
   legacyEndpoints(app, master, leadership, metrics, flags);
   acceptChannels<internal.AgentMessage, internal.MasterMessage>(app, internal.AGENT_CHANNEL_PATH, internal.AgentMessage, (ch) => acceptAgentChannel(master, ch), {
-    admit: () => (master.isStopped ? 503 : undefined),
+    admit: () => (master.isStopped || !master.leading ? 503 : undefined),
   });
   app.setErrorHandler((e: unknown, _req, reply) => {
     const status = typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : 500;
@@ -104,11 +158,16 @@ export async function startMaster(options: MasterOptions): Promise<Result<Master
   try {
     await app.listen({ host: ip, port });
   } catch (e) {
+    await releaseBackends();
     return err(`cannot listen on ${ip}:${port}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  master.startAllocationLoop();
+  if (election && elected) {
+    void contend(master, elected, { contender: election.contender, detector: election.detector, store });
+  } else if (!store) {
+    master.startAllocationLoop();
+  }
   const url = `http://${ip}:${port}`;
-  log.info({ url, id, version: VERSION.agora }, 'master started');
+  log.info({ url, id, version: VERSION.agora, zk: flags.zk, registry: ha.value.registry.kind }, election ? 'master started; contending for leadership' : 'master started');
   let closed = false;
   return ok({
     url,
@@ -118,6 +177,7 @@ export async function startMaster(options: MasterOptions): Promise<Result<Master
       if (closed) return;
       closed = true;
       master.stop();
+      await releaseBackends();
       await app.close();
       log.info('master stopped');
       log.flush?.();

@@ -7,30 +7,41 @@ import { PARTITION_AWARE_STATES, type internal } from '@agora/protocol';
 import type { Master } from '../master.ts';
 import type { AgentChannel, AgentRecord } from '../registry/agent.ts';
 import { agentDisconnected, onPong, removeAgent } from './health.ts';
-import { registerAgent, reregisterAgent } from './register.ts';
+import { admitRegistration, admitReregistration } from './admission.ts';
+import type { Admission } from './register.ts';
 
 export function acceptAgentChannel(m: Master, channel: AgentChannel): void {
   let agent: AgentRecord | undefined;
-  channel.onMessage((msg) => {
+  /** A registration is being written to the registry: the agent's retries are ignored meanwhile. */
+  let admitting = false;
+  const settle = (admitted: Admission) => {
+    admitting = false;
     if (m.isStopped) return;
+    if (admitted.ok) {
+      agent = admitted.agent;
+      // The channel closed while the registry write was in flight: a disconnect like any other.
+      if (!channel.isOpen && agent.channel === channel && m.agents.get(agent.id) === agent) agentDisconnected(m, agent);
+    } else {
+      m.log.warn({ peer: channel.peer, message: admitted.message }, 'refusing agent');
+      channel.send({ type: 'SHUTDOWN_AGENT', shutdown_agent: { message: admitted.message } });
+      channel.close(admitted.message);
+    }
+  };
+  const received = (msg: internal.AgentMessage): void => {
+    if (m.isStopped || !m.leading) return;
+    if (!m.recovered) return m.afterRecovery(() => received(msg));
     if (!agent) {
-      const admitted =
-        msg.type === 'REGISTER_AGENT'
-          ? registerAgent(m, channel, msg.register_agent!)
-          : msg.type === 'REREGISTER_AGENT'
-            ? reregisterAgent(m, channel, msg.reregister_agent!)
-            : { ok: false as const, message: `expected REGISTER_AGENT or REREGISTER_AGENT first, got ${msg.type}` };
-      if (admitted.ok) agent = admitted.agent;
-      else {
-        m.log.warn({ peer: channel.peer, message: admitted.message }, 'refusing agent');
-        channel.send({ type: 'SHUTDOWN_AGENT', shutdown_agent: { message: admitted.message } });
-        channel.close(admitted.message);
-      }
+      if (admitting) return;
+      admitting = true;
+      if (msg.type === 'REGISTER_AGENT') admitRegistration(m, channel, msg.register_agent!, settle);
+      else if (msg.type === 'REREGISTER_AGENT') admitReregistration(m, channel, msg.reregister_agent!, settle);
+      else settle({ ok: false, message: `expected REGISTER_AGENT or REREGISTER_AGENT first, got ${msg.type}` });
       return;
     }
     if (agent.channel !== channel) return;
     dispatch(m, agent, msg);
-  });
+  };
+  channel.onMessage(received);
   channel.onClose(() => {
     if (agent && agent.channel === channel && m.agents.get(agent.id) === agent && !m.isStopped) agentDisconnected(m, agent);
   });

@@ -8,12 +8,29 @@ import { err, isTerminalState, ok, type Result } from '@agora/protocol';
 import type { Master } from '../master.ts';
 import { dropAgent } from './health.ts';
 
-export function markGone(m: Master, agentId: string): Result<void, string> {
-  if (m.goneAgents.has(agentId)) return ok(undefined);
-  const agent = m.agents.get(agentId);
+export function markGone(m: Master, agentId: string): Promise<Result<void, string>> {
+  if (m.goneAgents.has(agentId)) return Promise.resolve(ok(undefined));
+  const info = m.agents.get(agentId)?.info ?? m.unreachableAgents.get(agentId)?.info ?? m.recoveredAgents.get(agentId)?.info;
+  if (!info) return Promise.resolve(err(`Unknown agent ${agentId}`));
   const now = m.clock.now();
+  // Persisted first (Mesos `MarkSlaveGone`): gone is forever, also for the next leader.
+  return new Promise((resolve) => {
+    m.persist(
+      { type: 'MARK_GONE', info: { ...info, id: { value: agentId } }, at: now },
+      () => {
+        goneNow(m, agentId, now);
+        resolve(ok(undefined));
+      },
+      (why) => resolve(err(`Could not record the agent as gone: ${why}`)),
+    );
+  });
+}
+
+function goneNow(m: Master, agentId: string, now: number): void {
+  if (m.goneAgents.has(agentId)) return;
+  const agent = m.agents.get(agentId);
+  m.recoveredAgents.delete(agentId);
   if (!agent) {
-    if (!m.unreachableAgents.has(agentId)) return err(`Unknown agent ${agentId}`);
     m.unreachableAgents.delete(agentId);
     m.goneAgents.set(agentId, now);
     for (const fw of m.frameworks.values()) {
@@ -25,7 +42,7 @@ export function markGone(m: Master, agentId: string): Result<void, string> {
         m.completeTask(fw, t);
       }
     }
-    return ok(undefined);
+    return;
   }
   m.rescindOffersOf(agent.offers, 'agent marked gone');
   for (const t of [...agent.allTasks()]) {
@@ -40,5 +57,4 @@ export function markGone(m: Master, agentId: string): Result<void, string> {
   m.sendToAgent(agent, { type: 'SHUTDOWN_AGENT', shutdown_agent: { message: 'Agent has been marked gone by the operator' } });
   dropAgent(m, agent, 'marked gone');
   m.goneAgents.set(agentId, now);
-  return ok(undefined);
 }

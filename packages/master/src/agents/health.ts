@@ -59,9 +59,20 @@ export function agentDisconnected(m: Master, agent: AgentRecord): void {
  * re-registration restores its tasks (REASON_AGENT_REREGISTERED).
  */
 export function markUnreachable(m: Master, agent: AgentRecord, why: string): void {
+  if (agent.markingUnreachable) return;
+  agent.markingUnreachable = true;
+  agent.pingTimer?.cancel();
   const now = m.clock.now();
   m.log.warn({ agent: agent.id, hostname: agent.hostname, why }, 'marking agent unreachable');
   m.counters.slaveUnreachableScheduled++;
+  // Persisted first (Mesos `MarkSlaveUnreachable`): a new leader must never think it still registered.
+  m.persist({ type: 'MARK_UNREACHABLE', info: agent.info, at: now }, () => {
+    if (m.agents.get(agent.id) !== agent) return; // removed (marked gone) meanwhile
+    unreachableNow(m, agent, why, now);
+  });
+}
+
+function unreachableNow(m: Master, agent: AgentRecord, why: string, now: number): void {
   m.rescindOffersOf(agent.offers, 'agent unreachable');
   for (const t of [...agent.allTasks()]) {
     const fw = m.frameworks.get(t.task.framework_id.value);
@@ -113,6 +124,7 @@ export function dropAgent(m: Master, agent: AgentRecord, why: string): void {
  */
 export function removeAgent(m: Master, agent: AgentRecord, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED', why: string): void {
   m.log.info({ agent: agent.id, why }, 'removing agent');
+  m.persist({ type: 'REMOVE', agentId: agent.id }, () => {});
   m.rescindOffersOf(agent.offers, 'agent removed');
   for (const t of [...agent.allTasks()]) {
     const fw = m.frameworks.get(t.task.framework_id.value);

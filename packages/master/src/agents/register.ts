@@ -26,9 +26,9 @@ import { agentToV1 } from '../operator/views.ts';
 import { frameworkSpec } from '../scheduler/subscribe.ts';
 import { removeAgent, startPinging } from './health.ts';
 
-type Admission = { ok: true; agent: AgentRecord } | { ok: false; message: string };
+export type Admission = { ok: true; agent: AgentRecord } | { ok: false; message: string };
 
-function parseTotal(info: AgentInfo, checkpointed: readonly Resource[]): { ok: true; value: Resources } | { ok: false; message: string } {
+export function parseTotal(info: AgentInfo, checkpointed: readonly Resource[]): { ok: true; value: Resources } | { ok: false; message: string } {
   const base = Resources.fromProto(info.resources ?? []);
   if (!base.ok) return { ok: false, message: `Invalid agent resources: ${base.error}` };
   const extra = Resources.fromProto(checkpointed ?? []);
@@ -66,7 +66,8 @@ function peerHost(channel: AgentChannel): string | undefined {
   return host?.replace(/^::ffff:/, '');
 }
 
-export function registerAgent(m: Master, channel: AgentChannel, msg: internal.RegisterAgent): Admission {
+/** `id`: chosen by the caller when the admission was written to the registry first. */
+export function registerAgent(m: Master, channel: AgentChannel, msg: internal.RegisterAgent, id?: string): Admission {
   const info = msg.agent_info;
   if (info.hostname.trim() === '') return { ok: false, message: "Agent's hostname is empty" };
   const total = parseTotal(info, msg.checkpointed_resources ?? []);
@@ -76,7 +77,7 @@ export function registerAgent(m: Master, channel: AgentChannel, msg: internal.Re
       removeAgent(m, existing, 'REASON_AGENT_RESTARTED', `Agent ${existing.id} at ${info.hostname}:${info.port} restarted and registered anew`);
     }
   }
-  const id = m.nextAgentId();
+  id ??= m.nextAgentId();
   const agent = new AgentRecord(id, info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
   agent.ip = msg.ip ?? peerHost(channel) ?? info.hostname;
   agent.channel = channel;
@@ -102,7 +103,10 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
 
   const wasUnreachable = m.unreachableAgents.has(id);
   m.unreachableAgents.delete(id);
+  const recovered = m.recoveredAgents.get(id);
+  m.recoveredAgents.delete(id);
   const agent = new AgentRecord(id, msg.agent_info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
+  if (recovered?.deactivated) agent.deactivated = true;
   agent.ip = msg.ip ?? peerHost(channel) ?? msg.agent_info.hostname;
   agent.reregisteredTime = m.nowSeconds();
   agent.channel = channel;
@@ -136,6 +140,7 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
     }
   }
   m.allocator.addAgent(id, agentSpec(agent), used);
+  if (agent.deactivated) m.allocator.deactivateAgent(id);
   shutDownCompletedFrameworks(m, agent, msg);
   m.counters.slaveReregistrations++;
   welcome(m, agent, 'AGENT_REREGISTERED');

@@ -8,10 +8,11 @@
 import { isValidRole, Resources } from '@agora/resources';
 import type { FastifyInstance, FastifyReply, FastifyRequest, MetricsRegistry } from '@agora/runtime';
 import type { Master } from '../master.ts';
-import { agentJson, frameworkJson, stateJson, stateSummaryJson, tasksJson } from '../operator/state-json.ts';
+import { agentJson, frameworkJson, recoveredAgentJson, stateJson, stateSummaryJson, tasksJson } from '../operator/state-json.ts';
 import { frameworkAllocated } from '../operator/views.ts';
 import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
+import { persistWeights } from './operator-endpoint.ts';
 import { text } from './scheduler-endpoint.ts';
 
 const JSONP = /^[A-Za-z_$][\w$.]*$/;
@@ -36,7 +37,7 @@ function intParam(q: Record<string, unknown>, name: string, dflt: number): numbe
 
 export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Leadership, metrics: MetricsRegistry, flags: Record<string, string>): void {
   const leaderOnly = (handler: (req: FastifyRequest, reply: FastifyReply) => FastifyReply) => (req: FastifyRequest, reply: FastifyReply) =>
-    leadership.redirect(req, reply) ? reply : handler(req, reply);
+    leadership.redirect(req, reply) ? reply : leadership.ready() ? handler(req, reply) : text(reply, 503, 'Master has not finished recovery');
 
   for (const url of ['/master/state', '/master/state.json', '/state', '/state.json']) {
     app.get(url, leaderOnly((req, reply) => json(req, reply, stateJson(m, flags))));
@@ -54,7 +55,7 @@ export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Lea
       const q = req.query as Record<string, unknown>;
       const only = typeof q.slave_id === 'string' ? q.slave_id : undefined;
       const slaves = [...m.agents.values()].filter((a) => !only || a.id === only).map((a) => agentJson(m, a, true));
-      const recovered_slaves: unknown[] = [];
+      const recovered_slaves = [...m.recoveredAgents.values()].filter((a) => !only || a.info.id?.value === only).map((a) => recoveredAgentJson(a.info));
       return json(req, reply, { slaves, recovered_slaves });
     }));
   }
@@ -102,7 +103,8 @@ export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Lea
     }
     m.allocator.updateWeights(infos);
     m.requestAllocation();
-    return reply.code(200).send();
+    persistWeights(m, () => reply.code(200).send(), (why) => text(reply, 503, why));
+    return reply;
   }));
   app.post('/master/teardown', leaderOnly((req, reply) => {
     const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
@@ -113,11 +115,11 @@ export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Lea
     m.removeFramework(fw, 'operator teardown');
     return reply.code(200).send();
   }));
-  app.get('/master/redirect', (req, reply) => {
-    if (leadership.redirect(req, reply)) return reply;
-    const self = leadership.leaderAddress();
-    if (!self) return text(reply, 503, 'No leader elected');
-    return reply.code(307).header('location', self).send();
+  // Any master answers: 307 to the leader (a leader names itself), no path kept; 503 without one.
+  app.get('/master/redirect', (_req, reply) => {
+    const leader = leadership.leaderAddress();
+    if (!leader) return text(reply, 503, 'No leader elected');
+    return reply.code(307).header('location', leader).send();
   });
   for (const url of ['/master/health', '/health']) app.get(url, (_req, reply) => reply.code(200).send());
   app.get('/version', (req, reply) =>

@@ -16,6 +16,11 @@ import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
 import { readV1Body, text } from './scheduler-endpoint.ts';
 
+/** Writes the current weights to the registry, then answers. */
+export function persistWeights(m: Master, then: () => void, failed: (why: string) => void): void {
+  m.persist({ type: 'WEIGHTS', weights: [...m.allocator.weights()].map(([role, weight]) => ({ role, weight })) }, then, failed);
+}
+
 function respond(reply: FastifyReply, body: master.Response): FastifyReply {
   return reply.code(200).header('content-type', 'application/json').send(encodeJson(body));
 }
@@ -92,7 +97,8 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
         }
         m.allocator.updateWeights(infos.map((w) => ({ role: w.role!, weight: w.weight })));
         m.requestAllocation();
-        return reply.code(202).send();
+        persistWeights(m, () => reply.code(202).send(), (why) => text(reply, 503, why));
+        return reply;
       }
       case 'GET_MASTER':
         return respond(reply, { type, get_master: { master_info: m.info, start_time: m.startTime / 1000, elected_time: m.electedTime / 1000 } });
@@ -111,8 +117,8 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
         return reply.code(200).send();
       }
       case 'MARK_AGENT_GONE': {
-        const r = markGone(m, call.mark_agent_gone!.agent_id.value);
-        return r.ok ? reply.code(200).send() : text(reply, 400, r.error);
+        void markGone(m, call.mark_agent_gone!.agent_id.value).then((r) => (r.ok ? reply.code(200).send() : text(reply, 400, r.error)));
+        return reply;
       }
       case 'DEACTIVATE_AGENT':
       case 'REACTIVATE_AGENT': {
@@ -128,7 +134,8 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
           if (agent.connected) m.allocator.activateAgent(id);
           m.requestAllocation([id]);
         }
-        return reply.code(200).send();
+        m.persist({ type: 'ADMIT', info: agent.info, deactivated: agent.deactivated }, () => reply.code(200).send(), (why) => text(reply, 503, why));
+        return reply;
       }
       case 'GET_QUOTA': {
         const configs = [...m.quotas.values()];
@@ -140,7 +147,9 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
       }
       case 'UPDATE_QUOTA': {
         const r = updateQuota(m, call.update_quota!.quota_configs ?? [], call.update_quota!.force ?? false);
-        return r.ok ? reply.code(200).send() : text(reply, 400, r.error);
+        if (!r.ok) return text(reply, 400, r.error);
+        m.persist({ type: 'QUOTA', configs: [...m.quotas.values()] }, () => reply.code(200).send(), (why) => text(reply, 503, why));
+        return reply;
       }
       case 'GET_MAINTENANCE_STATUS':
         return respond(reply, { type, get_maintenance_status: { status: {} } });

@@ -3,9 +3,9 @@
  * `/master/frameworks`, `/master/slaves`, `/master/tasks`): Mesos's field names (`slave_id`,
  * flat resource maps, times as seconds), built on demand from the registry.
  */
-import { formatRanges, type Resources } from '@agora/resources';
+import { formatRanges, Resources } from '@agora/resources';
 import type { Attribute, Task } from '@agora/protocol';
-import type { Master } from '../master.ts';
+import type { Master, RecoveredAgent } from '../master.ts';
 import type { AgentRecord } from '../registry/agent.ts';
 import type { FrameworkRecord } from '../registry/framework.ts';
 import type { TaskRecord } from '../registry/task.ts';
@@ -167,6 +167,18 @@ export function masterIdentity(m: Master): Json {
   };
 }
 
+/** A recovered agent as Mesos lists it in `recovered_slaves`: its AgentInfo in the legacy shape. */
+export function recoveredAgentJson(info: RecoveredAgent['info']): Json {
+  const res = Resources.fromProto(info.resources ?? []);
+  return {
+    id: info.id?.value,
+    hostname: info.hostname,
+    port: info.port,
+    resources: res.ok ? res.value.toLegacyJSON() : {},
+    attributes: attributesMap(info.attributes),
+  };
+}
+
 export function stateJson(m: Master, flags: Record<string, string>): Json {
   const agents = [...m.agents.values()];
   const out: Json = {
@@ -176,7 +188,7 @@ export function stateJson(m: Master, flags: Record<string, string>): Json {
     unreachable_slaves: m.unreachableAgents.size,
     flags,
     slaves: agents.map((a) => agentJson(m, a)),
-    recovered_slaves: [],
+    recovered_slaves: [...m.recoveredAgents.values()].map((a) => recoveredAgentJson(a.info)),
     frameworks: [...m.frameworks.values()].map((f) => frameworkJson(m, f)),
     completed_frameworks: m.completedFrameworks.values().map((f) => frameworkJson(m, f, true)),
     orphan_tasks: [],

@@ -86,7 +86,8 @@ export function agentToV1(m: Master, a: AgentRecord): master.Agent {
 
 export function getAgents(m: Master): master.GetAgents {
   const agents = [...m.agents.values()].map((a) => agentToV1(m, a));
-  return agents.length ? { agents } : {};
+  const recovered = [...m.recoveredAgents.values()].map((a) => a.info);
+  return { ...(agents.length ? { agents } : {}), ...(recovered.length ? { recovered_agents: recovered } : {}) };
 }
 
 export function getFrameworks(m: Master): master.GetFrameworks {

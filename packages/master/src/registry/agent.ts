@@ -24,6 +24,8 @@ export class AgentRecord {
   missedPings = 0;
   pingTimer: Timer | undefined;
   awaitingPong = false;
+  /** Being marked unreachable (the registry write is in flight): no more pings. */
+  markingUnreachable = false;
   /** Set while the channel is down: when the agent will be marked unreachable. */
   disconnectedAt: number | undefined;
   /** frameworkId → taskId → task. */

@@ -18,6 +18,7 @@ import { acceptAgentChannel } from '../agents/channel.ts';
 import { handleCall } from '../scheduler/calls.ts';
 import { subscribe } from '../scheduler/subscribe.ts';
 import { registerMasterMetrics } from '../metrics.ts';
+import type { RegistryPort } from '../registrar/registrar.ts';
 
 /** An in-memory subscription stream that decodes what the master writes. */
 export class MemoryStream implements EventStream {
@@ -74,7 +75,7 @@ export class FakeScheduler {
     const fw = this.h.master.frameworks.get(this.frameworkId!);
     if (!fw) return { ok: false, error: 'Framework cannot be found' };
     if (!fw.connected) return { ok: false, error: 'Framework is not subscribed' };
-    return handleCall(this.h.master, fw, full, { recovering: () => false });
+    return handleCall(this.h.master, fw, full, { recovering: (id) => this.h.master.isRecovering(id) });
   }
 
   ofType<T extends scheduler.Event['type']>(type: T): scheduler.Event[] {
@@ -149,6 +150,28 @@ export class FakeAgent {
     return this.received.filter((m) => m.type === type);
   }
 
+  /** REREGISTER_AGENT with the tasks (and their frameworks) the agent still runs, as after a master failover. */
+  reregister(resources: string, tasks: Array<{ frameworkId: string; taskId: string; state?: TaskState; resources?: string }>, frameworks: FrameworkInfo[]): void {
+    this.send({
+      type: 'REREGISTER_AGENT',
+      reregister_agent: {
+        agent_info: { hostname: this.hostname, port: this.port, id: { value: this.id! }, resources: parseResources(resources) },
+        version: '1.11.0',
+        ip: '127.0.0.1',
+        tasks: tasks.map((t) => ({
+          name: t.taskId,
+          task_id: { value: t.taskId },
+          framework_id: { value: t.frameworkId },
+          agent_id: { value: this.id! },
+          state: t.state ?? 'TASK_RUNNING',
+          resources: parseResources(t.resources ?? 'cpus:1;mem:128').map((r) => ({ ...r, allocation_info: { role: '*' } })),
+        })),
+        frameworks,
+      },
+    });
+    this.h.settle();
+  }
+
   /** Sends a status update for a task as an executor would, through the agent. */
   update(frameworkId: string, taskId: string, state: TaskState, uuid: string, extra: Partial<TaskStatus> = {}): void {
     this.send({
@@ -191,7 +214,8 @@ export class Harness {
   readonly metrics = new MetricsRegistry();
   private uuids = 0;
 
-  constructor(config: Partial<MasterConfig> = {}) {
+  /** `masterId`: the master's ID (IDs it hands out start with it); `registry`: a durable registry to write through. */
+  constructor(config: Partial<MasterConfig> = {}, opts: { masterId?: string; registry?: RegistryPort } = {}) {
     const cfg = testConfig(config);
     this.master = new Master({
       config: cfg,
@@ -200,11 +224,20 @@ export class Harness {
       uuid: () => `stream-${++this.uuids}`,
       log: silentLogger,
       metrics: this.metrics,
-      masterInfo: { id: 'M', ip: 16777343, port: 5050, hostname: 'localhost', pid: 'master@127.0.0.1:5050', version: '1.11.0' },
+      masterInfo: { id: opts.masterId ?? 'M', ip: 16777343, port: 5050, hostname: 'localhost', pid: 'master@127.0.0.1:5050', version: '1.11.0' },
       events: new OperatorEvents(this.clock, cfg.heartbeatIntervalMs, cfg.maxOperatorSubscribers),
     });
+    this.master.registry = opts.registry;
     registerMasterMetrics(this.metrics, this.master);
     this.master.startAllocationLoop();
+  }
+
+  /** Like `settle`, and lets registry writes (promises) complete in between. */
+  async flush(): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      this.settle();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Delivers in-flight messages and runs pending zero-delay work (coalesced allocation). */
