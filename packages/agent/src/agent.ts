@@ -16,6 +16,7 @@ import type { Containerizer } from './containerizer/containerizer.ts';
 import { ExecutorHostLauncher } from './containerizer/executor-host.ts';
 import { findEntryPoint } from './containerizer/launcher-entries.ts';
 import { ProcessLauncher } from './containerizer/process-launcher.ts';
+import { createIsolatingContainerizer } from './containerizer/isolating.ts';
 import { RoutingContainerizer } from './containerizer/routing.ts';
 import { NameCache } from './containerizer/users.ts';
 import { AgentCore } from './core/agent-core.ts';
@@ -82,12 +83,15 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   if (!loaded.ok) return loaded;
   // Executors' URIs are fetched into their sandboxes before they launch (an injected containerizer is used as given).
   const fetcher = new Fetcher({ ...config.fetcher, plugins: [...loaded.value, ...(deps.fetcherPlugins ?? [])], clock, logger });
-  const routing = deps.containerizer ?? new RoutingContainerizer({
+  // The launchers, inside the isolators of --isolation (ADR 0004).
+  const isolating = deps.containerizer ? undefined : createIsolatingContainerizer(new RoutingContainerizer({
     commandExecutor: config.commandExecutor,
     defaultExecutor: config.defaultExecutor,
     process: new ProcessLauncher({ logger, entryPoint: (kind) => (kind === 'command' ? entries.command : entries.default) }),
     host: new ExecutorHostLauncher({ runtimeDir: config.runtimeDir, entryPoint: entries.host, logger }),
-  });
+  }), config.isolation, { logger, agentResources: resources.value.toProto() });
+  if (isolating && !isolating.ok) return isolating;
+  const routing = deps.containerizer ?? isolating!.value;
   const containerizer = deps.containerizer ?? new FetchingContainerizer(routing, fetcher);
   const layout = new SandboxLayout(config.workDir);
   const gc = new GarbageCollector({ clock, logger, remove: (path) => rm(path, { recursive: true, force: true }) });
@@ -126,6 +130,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
     core, checkpointer, layout: meta, containerizer: routing, mode: config.recover, strict: config.strict, bootId: currentBootId(), logger,
   });
   if (!recovery.ok) return err(`--strict: ${recovery.error}`);
+  // Orphan containers' cgroups and mounts go (a no-op if recovery already told the isolators what it kept).
+  if (isolating?.ok) await isolating.value.ensureRecovered();
   await scheduleStaleSandboxes(layout, gc, config.gcDelayMs, clock.now(), logger, recovery.value.agentId);
   const recovered = recovery.value.agentId !== undefined;
   // Executors know the agent by the endpoint they were given: come back on the same port.

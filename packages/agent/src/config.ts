@@ -11,6 +11,7 @@ import { err, internal, ok, parseDurationMs, type Attribute, type Flag, type Res
 import type { Resources } from '@agora/resources';
 import type { LogLevel, Options } from '@agora/runtime';
 import { parseAttributes } from './attributes.ts';
+import { compileIsolation, type IsolationConfig } from './isolators/registry.ts';
 import { parseBytes } from './fetcher/bytes.ts';
 import type { AgentFlags } from './flags.ts';
 import { parseMasterAddress, type MasterAddress } from './master/master-address.ts';
@@ -53,6 +54,8 @@ export interface AgentConfig {
   statusUpdateRetryMaxMs: number;
   maxCompletedExecutorsPerFramework: number;
   switchUser: boolean;
+  /** --isolation and the isolators' flags (isolators/registry.ts). */
+  isolation: IsolationConfig;
   /** The fetcher (fetcher/): cache, limits and plug-in modules. */
   fetcher: { cacheSize: number; cacheDir: string; stallTimeoutMs: number; maxSize: number; pluginModules: string[] };
   logLevel: LogLevel;
@@ -154,6 +157,9 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
   const fetcher = fetcherConfig(o, workDir);
   if (!fetcher.ok) return fetcher;
 
+  const isolation = compileIsolation(o);
+  if (!isolation.ok) return isolation;
+
   const flags: Flag[] = Object.entries(o)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => ({ name: k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value: String(v) }))
@@ -189,6 +195,7 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
     statusUpdateRetryMaxMs: ms['status-update-retry-max']!,
     maxCompletedExecutorsPerFramework: o.maxCompletedExecutorsPerFramework,
     switchUser: o.switchUser,
+    isolation: isolation.value,
     fetcher: fetcher.value,
     logLevel: o.logLevel as LogLevel,
     flags,

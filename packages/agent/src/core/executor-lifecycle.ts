@@ -4,12 +4,13 @@
  * grace period, the registration timeout, and the end of its container.
  */
 import {
-  formatDurationMs, idProblem, isTerminalState, validateExecutorCall, type executor as executorApi, type ExecutorInfo, type TaskStatus,
+  formatDurationMs, idProblem, isTerminalState, validateExecutorCall, type executor as executorApi, type ExecutorInfo, type TaskStatus, type TaskStatusReason,
 } from '@agora/protocol';
 import type { RunRef } from '../checkpoint/checkpointer.ts';
 import type { ContainerTermination, ExecutorKind } from '../containerizer/containerizer.ts';
 import { startTimeOf } from '../containerizer/process-tree.ts';
 import { executorEnvironment } from '../containerizer/environment.ts';
+import { limitationApplies, withLimitation } from '../containerizer/limitation-status.ts';
 import { executorStatusUpdate } from '../status-updates/create.ts';
 import type { AgentCore } from './agent-core.ts';
 import {
@@ -80,7 +81,10 @@ async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: Executo
   if (!env.ok) return launchFailed(core, ex, env.error);
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const user = core.config.switchUser && asRoot ? (ex.info.command?.user ?? fw.info.user) : undefined;
+  // The container's limits: the executor's resources plus its tasks' (as Mesos).
+  const resources = [...(ex.info.resources ?? []), ...queuedTaskInfos(ex).flatMap((task) => task.resources ?? [])];
   const r = await core.deps.containerizer.launch({
+    resources,
     containerId: ex.containerId,
     frameworkId: fw.id,
     executorId: ex.id,
@@ -176,8 +180,8 @@ export function containerTerminated(core: AgentCore, ex: ExecutorRecord, t: Cont
   core.logger.info({ executorId: ex.id, frameworkId: fw.id, status: t.status, message: t.message }, 'executor terminated');
   const reporting = !core.stopping && fw.state !== 'TERMINATING';
   if (reporting) {
-    const reason = ex.termination?.reason ?? 'REASON_EXECUTOR_TERMINATED';
-    const message = ex.termination?.message ?? (t.message !== '' ? t.message : 'Executor terminated');
+    const reason = (t.limitation?.reason as TaskStatusReason | undefined) ?? ex.termination?.reason ?? 'REASON_EXECUTOR_TERMINATED';
+    const message = t.limitation?.message ?? ex.termination?.message ?? (t.message !== '' ? t.message : 'Executor terminated');
     const state = ex.termination?.state ?? 'TASK_FAILED';
     const active = [...[...ex.launched.values()].map((task) => task.task_id.value), ...queuedTaskInfos(ex).map((task) => task.task_id.value)];
     for (const taskId of active) core.agentUpdate(fw.id, taskId, state, reason, message, ex);
@@ -278,7 +282,9 @@ function acceptUpdate(core: AgentCore, fw: FrameworkRecord, ex: ExecutorRecord, 
     core.logger.warn({ executorId: ex.id, taskId }, 'ignoring a status update for a task the executor was not given');
     return undefined;
   }
-  const update = executorStatusUpdate(fw.id, ex.id, core.agentId, status, core.now);
+  // A limit the container hit (OOM, disk quota) is why the task ended, whatever the executor saw (ADR 0004).
+  const limited = limitationApplies(status.state) ? core.deps.containerizer.limitation?.(ex.containerId) : undefined;
+  const update = executorStatusUpdate(fw.id, ex.id, core.agentId, limited ? withLimitation(status, limited) : status, core.now);
   if (status.state === 'TASK_RUNNING' || status.state === 'TASK_STARTING') {
     update.status.container_status = {
       ...(status.container_status ?? {}),

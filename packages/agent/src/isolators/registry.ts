@@ -1,0 +1,107 @@
+/**
+ * `--isolation` → isolators. The names are Mesos's; unknown names, and isolators this machine
+ * cannot support (a cgroup controller that is not there), are errors naming the flag, so the
+ * agent does not start half-isolated. The cgroups isolators share one CgroupTree.
+ */
+import { err, ok, parseDurationMs, type Result } from '@agora/protocol';
+import type { Logger } from '@agora/runtime';
+import { CgroupsCpuIsolator } from './cgroups/cpu.ts';
+import { detectLayout } from './cgroups/hierarchy.ts';
+import { CgroupsMemIsolator } from './cgroups/mem.ts';
+import { CgroupsPidsIsolator } from './cgroups/pids.ts';
+import { CgroupTree } from './cgroups/tree.ts';
+import { DiskDuIsolator } from './disk-du.ts';
+import type { Isolator, IsolatorContext } from './isolator.ts';
+import { LinuxFilesystemIsolator, PidNamespaceIsolator } from './namespaces.ts';
+import { NetworkPortsIsolator } from './network-ports.ts';
+import { PosixCpuIsolator, PosixMemIsolator } from './posix.ts';
+
+export const ISOLATOR_NAMES = [
+  'posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'namespaces/pid', 'filesystem/linux', 'disk/du', 'network/ports',
+] as const;
+
+export interface IsolationConfig {
+  isolation: string[];
+  cgroupsHierarchy: string;
+  cgroupsRoot: string;
+  cgroupsEnableCfs: boolean;
+  cgroupsLimitSwap: boolean;
+  cgroupsMaxPids: number;
+  containerDiskWatchIntervalMs: number;
+  enforceContainerDiskQuota: boolean;
+  containerPortsWatchIntervalMs: number;
+  enforceContainerPorts: boolean;
+  checkAgentPortRangeOnly: boolean;
+}
+
+/** The flag values (as AgentOptions has them) → a validated IsolationConfig. */
+export function compileIsolation(o: {
+  isolation: string; cgroupsHierarchy: string; cgroupsRoot: string; cgroupsEnableCfs: boolean; cgroupsLimitSwap: boolean; cgroupsMaxPids: number;
+  containerDiskWatchInterval: string; enforceContainerDiskQuota: boolean; containerPortsWatchInterval: string; enforceContainerPorts: boolean;
+  checkAgentPortRangeOnly: boolean;
+}): Result<IsolationConfig, string> {
+  const names = o.isolation.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(ISOLATOR_NAMES as readonly string[]).includes(n)) return err(`--isolation: unknown isolator '${n}' (known: ${ISOLATOR_NAMES.join(', ')})`);
+  }
+  if (new Set(names).size !== names.length) return err('--isolation: an isolator is listed twice');
+  if (o.cgroupsRoot === '' || o.cgroupsRoot.split('/').some((s) => s === '..' || s === '.') || o.cgroupsRoot.startsWith('/')) {
+    return err(`--cgroups-root: '${o.cgroupsRoot}' must be a relative path without '.' or '..'`);
+  }
+  const disk = parseDurationMs(o.containerDiskWatchInterval);
+  if (!disk.ok || disk.value <= 0) return err(`--container-disk-watch-interval: ${disk.ok ? 'must be positive' : disk.error}`);
+  const ports = parseDurationMs(o.containerPortsWatchInterval);
+  if (!ports.ok || ports.value <= 0) return err(`--container-ports-watch-interval: ${ports.ok ? 'must be positive' : ports.error}`);
+  return ok({
+    isolation: names,
+    cgroupsHierarchy: o.cgroupsHierarchy,
+    cgroupsRoot: o.cgroupsRoot,
+    cgroupsEnableCfs: o.cgroupsEnableCfs,
+    cgroupsLimitSwap: o.cgroupsLimitSwap,
+    cgroupsMaxPids: o.cgroupsMaxPids,
+    containerDiskWatchIntervalMs: disk.value,
+    enforceContainerDiskQuota: o.enforceContainerDiskQuota,
+    containerPortsWatchIntervalMs: ports.value,
+    enforceContainerPorts: o.enforceContainerPorts,
+    checkAgentPortRangeOnly: o.checkAgentPortRangeOnly,
+  });
+}
+
+export interface Isolation {
+  isolators: Isolator[];
+  /** Present when a cgroups isolator is in use. */
+  tree: CgroupTree | undefined;
+}
+
+export function createIsolators(cfg: IsolationConfig, deps: { logger: Logger; agentPorts: Array<[number, number]>; ctx: IsolatorContext }): Result<Isolation, string> {
+  let tree: CgroupTree | undefined;
+  if (cfg.isolation.some((n) => n.startsWith('cgroups/'))) {
+    const layout = detectLayout(cfg.cgroupsHierarchy);
+    if (!layout.ok) return err(`--cgroups-hierarchy: ${layout.error}`);
+    tree = new CgroupTree(layout.value, cfg.cgroupsRoot);
+  }
+  const isolators: Isolator[] = [];
+  for (const name of cfg.isolation) {
+    let made: Result<Isolator, string>;
+    switch (name) {
+      case 'posix/cpu': made = ok(new PosixCpuIsolator(deps.ctx)); break;
+      case 'posix/mem': made = ok(new PosixMemIsolator(deps.ctx)); break;
+      case 'cgroups/cpu': made = CgroupsCpuIsolator.create(tree!, deps.logger, cfg.cgroupsEnableCfs); break;
+      case 'cgroups/mem': made = CgroupsMemIsolator.create(tree!, deps.logger, cfg.cgroupsLimitSwap); break;
+      case 'cgroups/pids': made = CgroupsPidsIsolator.create(tree!, deps.logger, cfg.cgroupsMaxPids); break;
+      case 'namespaces/pid': made = ok(new PidNamespaceIsolator()); break;
+      case 'filesystem/linux': made = ok(new LinuxFilesystemIsolator()); break;
+      case 'disk/du': made = ok(new DiskDuIsolator({ intervalMs: cfg.containerDiskWatchIntervalMs, enforce: cfg.enforceContainerDiskQuota, logger: deps.logger })); break;
+      case 'network/ports':
+        made = ok(new NetworkPortsIsolator(deps.ctx, {
+          intervalMs: cfg.containerPortsWatchIntervalMs, enforce: cfg.enforceContainerPorts, agentPorts: deps.agentPorts,
+          checkAgentRangeOnly: cfg.checkAgentPortRangeOnly, logger: deps.logger,
+        }));
+        break;
+      default: made = err(`unknown isolator '${name}'`);
+    }
+    if (!made.ok) return err(`--isolation: ${name}: ${made.error}`);
+    isolators.push(made.value);
+  }
+  return ok({ isolators, tree });
+}
