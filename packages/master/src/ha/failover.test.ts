@@ -28,7 +28,7 @@ async function leader(state: MemoryState, masterId: string, config: ConstructorP
 
 function task(id: string, offer: Offer): TaskInfo {
   return {
-    name: id, task_id: { value: id }, agent_id: offer.agent_id, command: { value: 'sleep 100' },
+    name: id, task_id: { value: id }, agent_id: offer.agent_id, command: { value: 'sleep 100', shell: true },
     resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 128 } }],
   };
 }
