@@ -15,6 +15,7 @@ export { startAgent, type AgentHandle, type AgentDeps } from './agent.ts';
 export { compileConfig, DEFAULT_LAUNCHER_DIR, type AgentConfig, type AgentOptions } from './config.ts';
 export { startEmulatedAgents, type EmulatedAgent, type EmulatedAgents, type EmulatedAgentsOptions } from './emulated/emulated-agents.ts';
 export { MESOS_COMPATIBLE_VERSION, AGORA_VERSION } from './version.ts';
+export { commandPlugin, writeStreamToFile, TransferWatch, type CommandPluginSpec, type FetcherPlugin, type FetchUri, type PluginContext, type PluginResult } from './fetcher/index.ts';
 
 const USAGE = `Usage: agora agent --master=HOST:PORT [flags]
 

@@ -151,14 +151,19 @@ export const plugins = [{ name: 'echo', schemes: ['echo'], async fetch(uri, dest
   return { ok: true, value: { bytes: Buffer.byteLength(text) } };
 } }];\n`,
   );
+  // As the README shows: commandPlugin imported from the agent's index by absolute path.
+  const viaAgent = join(root, 'cmd.mjs');
+  const index = new URL('../index.ts', import.meta.url).pathname;
+  writeFileSync(viaAgent, `import { commandPlugin } from '${index}';\nexport default commandPlugin({ name: 'pr', schemes: ['pr'], argv: (uri) => ['printf', '%s', uri.basename] });\n`);
   writeFileSync(join(root, 'bad.mjs'), 'export const something = 1;\n');
-  const loaded = await loadPluginModules([good]);
+  const loaded = await loadPluginModules([good, viaAgent]);
   assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
   const f = testFetcher(root, { plugins: loaded.value });
   const sandbox = sandboxIn(root);
-  const r = await f.fetchAll([{ value: 'echo://hello/world.txt' }], sandbox);
+  const r = await f.fetchAll([{ value: 'echo://hello/world.txt' }, { value: 'pr://x/printed' }], sandbox);
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.equal(readFileSync(join(sandbox, 'world.txt'), 'utf8'), 'hello/world.txt\n');
+  assert.equal(readFileSync(join(sandbox, 'printed'), 'utf8'), 'printed');
 
   const bad = await loadPluginModules([join(root, 'bad.mjs')]);
   assert.ok(!bad.ok);
