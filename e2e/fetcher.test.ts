@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { TestFramework } from './support/framework.ts';
-import { getJson, removeDir, tempDir } from './support/processes.ts';
+import { getJson, removeDir, tempDir, waitFor } from './support/processes.ts';
 
 let c: Cluster;
 let server: Server;
@@ -21,6 +21,7 @@ let base: string;
 const scratch = tempDir('fetcher');
 const requests = new Map<string, number>();
 const frameworks: TestFramework[] = [];
+let slowClosed = false;
 
 before(async () => {
   // The served archive: bin/hello.sh, made by tar at test time.
@@ -34,6 +35,12 @@ before(async () => {
   server = createServer((req, res) => {
     const path = req.url ?? '/';
     requests.set(path, (requests.get(path) ?? 0) + 1);
+    // Headers and then nothing: a download that never ends (until the fetch is cancelled).
+    if (path === '/endless.tgz') {
+      res.writeHead(200, { 'content-length': 1_000_000 }).write('x');
+      req.socket.once('close', () => (slowClosed = true));
+      return;
+    }
     const file = files[path];
     if (!file) return void res.writeHead(404).end();
     const data = readFileSync(file);
@@ -120,4 +127,17 @@ test('a cached URI used by two tasks is downloaded once', async () => {
   for (const id of ids) assert.match(await sandboxFile(id, 'stdout'), /cached data/);
   assert.equal((requests.get('/data.txt') ?? 0) - before, 1);
   assert.match(await sandboxFile(ids[1]!, 'stderr'), /Found in the cache/);
+});
+
+test('killing a task whose URIs are being fetched cancels the download and launches nothing', async () => {
+  const f = framework('fetcher-kill');
+  const offer = await f.takeOffer();
+  const [t] = await f.launch(offer, [{ name: 'endless', command: 'echo never', uris: [{ value: `${base}/endless.tgz` }] }]);
+  const id = t!.task_id.value;
+  await waitFor('the download to start', () => ((requests.get('/endless.tgz') ?? 0) > 0 ? true : undefined), 20_000, 50);
+  await f.driver.kill(id);
+  await f.waitForState(id, 'TASK_KILLED');
+  await waitFor('the download to be cancelled', () => (slowClosed ? true : undefined), 10_000, 50);
+  assert.deepEqual(f.statesOf(id), ['TASK_KILLED']);
+  await waitFor('the cancellation in the sandbox log', async () => (/Failed to fetch '.*endless\.tgz': the fetch was cancelled/.test(await sandboxFile(id, 'stderr')) ? true : undefined), 10_000, 50);
 });
