@@ -260,6 +260,12 @@ export function subscribe(core: AgentCore, fw: FrameworkRecord, ex: ExecutorReco
   const queued = ex.queued;
   ex.queued = [];
   for (const item of queued) deliver(core, ex, item);
+  const kills = ex.pendingKills;
+  ex.pendingKills = undefined;
+  for (const [taskId, policy] of kills ?? []) {
+    const task = ex.launched.get(taskId);
+    if (task && !isTerminalState(task.state)) sink.send({ type: 'KILL', kill: { task_id: { value: taskId }, ...(policy ? { kill_policy: policy } : {}) } });
+  }
   if (!hasIncompleteTasks(ex) && ex.completed.length === 0) {
     core.logger.info({ executorId: ex.id }, 'shutting down an executor that never had a task');
     shutdownExecutor(core, ex);
@@ -348,7 +354,10 @@ export function killTask(core: AgentCore, frameworkId: string, taskId: string, k
     return;
   }
   if (!ex.connection || ex.connection.closed) {
-    core.logger.warn({ taskId, executorId: ex.id }, 'cannot deliver KILL: the executor is not connected');
+    // A recovered executor not re-subscribed yet, or one between subscriptions: it gets the KILL
+    // when it subscribes (if it never does, it is destroyed and the task ends anyway).
+    core.logger.info({ taskId, executorId: ex.id }, 'the executor is not connected; the KILL waits for it to subscribe');
+    (ex.pendingKills ??= new Map()).set(taskId, killPolicy);
     return;
   }
   ex.connection.send({ type: 'KILL', kill: { task_id: { value: taskId }, ...(killPolicy ? { kill_policy: killPolicy } : {}) } });

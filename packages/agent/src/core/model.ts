@@ -42,6 +42,8 @@ export interface ExecutorRecord {
   termination: { reason: TaskStatusReason; message: string; state?: TaskState } | undefined;
   /** Recovered after an agent restart and not yet re-subscribed. */
   recovered?: boolean;
+  /** KILLs that arrived while the executor was not connected, sent when it subscribes. */
+  pendingKills?: Map<string, executor.Kill['kill_policy']>;
   registrationTimer: Timer | undefined;
   shutdownTimer: Timer | undefined;
   exitStatus: number | undefined;
