@@ -10,6 +10,7 @@ import type { AgentCore } from '../core/agent-core.ts';
 import { taskLists } from '../core/views.ts';
 import { versionInfo } from '../version.ts';
 import { listFileInfos, readFileRange, type FilesContext } from './files.ts';
+import { containerUsages } from './monitor.ts';
 import { ALL_METHODS, json, methodNotAllowed, text } from './respond.ts';
 
 export interface OperatorApiContext {
@@ -85,19 +86,14 @@ async function handle(ctx: OperatorApiContext, req: FastifyRequest, reply: Fasti
     case 'GET_AGENT':
       return respond(reply, 'GET_AGENT', 'get_agent', { agent_info: core.agentInfo() });
     case 'GET_CONTAINERS': {
-      const containers = [];
-      for (const fw of core.frameworks.values()) {
-        for (const ex of fw.executors.values()) {
-          if (ex.state === 'TERMINATED') continue;
-          containers.push({
-            framework_id: { value: fw.id },
-            executor_id: { value: ex.id },
-            executor_name: ex.info.name ?? '',
-            container_id: { value: ex.containerId },
-            container_status: { container_id: { value: ex.containerId }, ...(ex.pid !== undefined ? { executor_pid: ex.pid } : {}) },
-          });
-        }
-      }
+      const containers = (await containerUsages(core)).map((u) => ({
+        framework_id: { value: u.frameworkId },
+        executor_id: { value: u.executorId },
+        executor_name: u.executorName,
+        container_id: { value: u.containerId },
+        container_status: { container_id: { value: u.containerId }, ...(u.pid !== undefined ? { executor_pid: u.pid } : {}) },
+        ...(u.statistics ? { resource_statistics: u.statistics } : {}),
+      }));
       return respond(reply, 'GET_CONTAINERS', 'get_containers', { containers });
     }
     case 'LIST_FILES': {

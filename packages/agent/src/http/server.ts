@@ -9,6 +9,7 @@ import type { AgentCore } from '../core/agent-core.ts';
 import { registerExecutorApi } from '../executor-api/route.ts';
 import { versionInfo } from '../version.ts';
 import { registerFiles, type FilesContext } from './files.ts';
+import { monitorStatistics } from './monitor.ts';
 import { registerOperatorApi } from './operator-api.ts';
 import { json, jsonOrJsonp } from './respond.ts';
 import { stateJson } from './state-json.ts';
@@ -37,7 +38,7 @@ export function buildHttpServer(ctx: AgentHttpContext): FastifyInstance {
   app.get('/version', (req, reply) => jsonOrJsonp(req, reply, versionInfo()));
   app.get('/metrics/snapshot', (req, reply) => jsonOrJsonp(req, reply, ctx.metrics.snapshot()));
   app.get('/metrics', (_req, reply) => reply.code(200).header('content-type', 'text/plain; version=0.0.4').send(ctx.metrics.prometheus()));
-  // Per-container usage arrives with the isolators; until then there is nothing to report.
-  for (const url of ['/monitor/statistics', '/monitor/statistics.json']) app.get(url, (_req, reply) => json(reply, []));
+  // Per-container usage from the isolators (http/monitor.ts).
+  for (const url of ['/monitor/statistics', '/monitor/statistics.json']) app.get(url, async (_req, reply) => json(reply, await monitorStatistics(ctx.core)));
   return app;
 }
