@@ -86,6 +86,24 @@ test('extract: false copies the archive as it is; executable: true makes it 0755
   assert.ok(!existsSync(join(exe.sandbox, 'bin')));
 });
 
+test('long names and link targets in GNU, pax and ustar tars (as tar writes them) come out whole', async (t) => {
+  const root = tempDir(t);
+  const src = join(root, 'tree');
+  const deep = ['d'.repeat(60), 'e'.repeat(60), 'f'.repeat(60)];
+  mkdirSync(join(src, ...deep), { recursive: true });
+  writeFileSync(join(src, ...deep, 'file.txt'), 'deep');
+  symlinkSync(join(...deep, 'file.txt'), join(src, `link-${'l'.repeat(120)}`));
+  const f = testFetcher(root);
+  for (const format of ['gnu', 'pax', 'ustar']) {
+    // ustar splits a long path into prefix and name, but has no room for a long link target.
+    sh('tar', [`--format=${format}`, '-cf', join(root, `${format}.tar`), '-C', src, ...(format === 'ustar' ? [deep[0]!] : ['.'])]);
+    const { r, sandbox } = await fetchInto(f, root, { value: join(root, `${format}.tar`) }, `sb-${format}`);
+    assert.ok(r.ok, `${format}: ${r.ok ? '' : r.error}`);
+    assert.equal(readFileSync(join(sandbox, ...deep, 'file.txt'), 'utf8'), 'deep', format);
+    if (format !== 'ustar') assert.equal(readFileSync(join(sandbox, `link-${'l'.repeat(120)}`), 'utf8'), 'deep', format);
+  }
+});
+
 test('an extracted archive merges into what is already in the sandbox', async (t) => {
   const root = tempDir(t);
   const f = testFetcher(root);
@@ -137,6 +155,7 @@ const HOSTILE_TARS: Array<[string, Member[], RegExp]> = [
   ['a FIFO', [{ name: 'pipe', type: 'fifo' }], /is a FIFO/],
   ['a file under a file', [{ name: 'f', data: 'x' }, { name: 'f/g', data: 'y' }], /'f\/g' is inside 'f', which is a file/],
   ['a file replacing a directory', [{ name: 'd', type: 'dir' }, { name: 'd', data: 'y' }], /'d' would replace a directory/],
+  ['a ../ name long enough for a pax header', [{ name: `../${'x'.repeat(150)}`, data: 'x' }], /archive entry '\.\.\/x{150}' contains '\.\.'/],
   ['a huge declared size', [{ name: 'big', size: 10 * 1024 ** 3, data: 'short' }], /larger than the limit of 16MB.*'big'/],
 ];
 

@@ -39,7 +39,7 @@ export const httpPlugin: FetcherPlugin = {
       await res.body?.cancel().catch(() => undefined);
       return err(watch.reason!);
     }
-    if (res.url !== '' && res.url !== uri.value) ctx.log(`Redirected to '${res.url}'`);
+    if (res.redirected) ctx.log(`Redirected to '${res.url}'`);
     const body = res.body ?? (async function* () {})();
     const r = await writeStreamToFile(dest, body as AsyncIterable<Uint8Array>, ctx, (why) => controller.abort(new Error(why)), watch);
     return r.ok ? ok(r.value) : r;
