@@ -330,7 +330,7 @@ export class ExecutorDriver {
       case 'SUBSCRIBED': {
         const info = event.subscribed;
         if (info === undefined) return this.malformed('SUBSCRIBED', 'subscribed');
-        this.invoke('subscribed', (e) => e.subscribed(info));
+        this.invoke('subscribed', (e) => e.subscribed?.(info));
         return;
       }
       case 'LAUNCH': {

@@ -14,7 +14,7 @@ type Maybe = void | Promise<void>;
 
 export interface Executor {
   /** The agent accepted the subscription (first time and after every re-subscription). */
-  subscribed(info: SubscribedInfo): Maybe;
+  subscribed?(info: SubscribedInfo): Maybe;
   /** Run this task. The driver already counts it as unacknowledged until an update for it is acknowledged. */
   launch(task: TaskInfo): Maybe;
   /** Run these tasks together (LAUNCH_GROUP). */
