@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { blocks, DOC } from '../frameworks/examples/tutorial/snippets.ts';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { freePorts, pidsMentioning, removeDir, ROOT, tempDir, waitFor } from './support/processes.ts';
 
@@ -31,9 +32,9 @@ after(async () => {
 interface Run { status: number | null; stdout: string; stderr: string }
 
 /** Runs an example to its end, as a user would from the repository root (killed by PID after `timeoutMs`). */
-function run(command: string, args: string[], timeoutMs = 90_000): Promise<Run> {
+function run(command: string, args: string[], timeoutMs = 90_000, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -182,4 +183,20 @@ test('gang --mpi: an Open MPI job whose ranks run inside the gang members (MPI_A
   const f = await framework(r.stderr);
   assert.equal(f.tasks.length, 3);
   assert.equal(new Set(f.tasks.map((t) => t.slave_id)).size, 2, 'three members over both agents');
+});
+
+/** What varies between runs: framework IDs and process IDs. */
+const normalized = (text: string) =>
+  text.trim().split('\n').map((l) => l.replace(/\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}-\d{4}\b/g, '<framework>').replace(/\bprocess \d+\b/g, 'process <pid>')).sort();
+
+test('the tutorial (docs/writing-a-framework.md): each command it runs prints what it shows', async () => {
+  const all = blocks(readFileSync(DOC, 'utf8'));
+  const runs = all.flatMap((b, i) => (b.annotation?.kind === 'run' ? [{ command: b.body, shown: all[i + 1]!.body }] : []));
+  assert.equal(runs.length, 3);
+  for (const { command, shown } of runs) {
+    const r = await run('bash', ['-c', command], 60_000, { AGORA_MASTER: cluster.masterUrl });
+    assert.equal(r.status, 0, `${command}\n${r.stdout}\n${r.stderr}`);
+    // Lines are compared as a set: updates and framework messages travel separately.
+    assert.deepEqual(normalized(r.stdout), normalized(shown), command);
+  }
 });
