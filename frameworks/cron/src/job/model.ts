@@ -59,6 +59,8 @@ export interface JobSpec {
   readonly maxCompletionTime: number;
   /** Which API created the job: decides the JSON it is shown in. */
   readonly api: 'chronos' | 'metronome';
+  /** Metronome schedule ID. */
+  readonly scheduleId?: string;
   /** Metronome labels (kept, not interpreted). */
   readonly labels?: Readonly<Record<string, string>>;
 }

@@ -159,10 +159,15 @@ export class CronEngine {
     return ok(this.killRuns(name, 'user', now, true));
   }
 
-  private killRuns(name: string, reason: KillReason, now: number, keepHistory: boolean): Effects {
+  /** Stops one occurrence (Metronome's run stop): all its active attempts. */
+  killOccurrence(name: string, occurrence: string, now: number): Effects {
+    return this.killRuns(name, 'user', now, true, occurrence);
+  }
+
+  private killRuns(name: string, reason: KillReason, now: number, keepHistory: boolean, occurrence?: string): Effects {
     const out = none();
     for (const r of [...this.runs.values()]) {
-      if (r.job !== name) continue;
+      if (r.job !== name || (occurrence !== undefined && occurrenceId(r.job, r.scheduledAt) !== occurrence)) continue;
       if (r.launchedAt !== undefined || r.state === 'STAGING' || r.state === 'RUNNING') {
         this.putRun({ ...r, killReason: reason });
         out.kill.push({ taskId: r.taskId, ...(r.agentId ? { agentId: r.agentId } : {}), reason });

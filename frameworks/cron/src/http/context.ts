@@ -1,0 +1,13 @@
+/** What the HTTP layer needs from the daemon: the engine, a way to change it, and who leads. */
+import type { CronEngine } from '../plan/engine.ts';
+
+export interface ApiContext {
+  readonly engine: CronEngine;
+  now(): number;
+  /** Runs an engine change in the framework's serial queue (persisted before it resolves). */
+  exec<T>(fn: () => T): Promise<T>;
+  /** `host:port` of the leading cron daemon, if known. */
+  leader(): string | undefined;
+  /** Whether this daemon leads (standbys forward writes and reads to the leader). */
+  isLeader(): boolean;
+}
