@@ -114,8 +114,11 @@ async function launch(r: Recorder, t: TaskInfo): Promise<string> {
   return t.task_id.value;
 }
 
-/** Fast timings for tests: checks start at once and repeat every 300 ms. */
-const fast = { delay_seconds: 0, interval_seconds: 0.3, timeout_seconds: 2 };
+/**
+ * Fast timings for tests: checks start at once and repeat every 300 ms. The timeout is long so
+ * that a slow machine never turns a check into a timed-out (failed) one.
+ */
+const fast = { delay_seconds: 0, interval_seconds: 0.3, timeout_seconds: 10 };
 const isHealthUpdate = (u: TaskStatus) => u.state === 'TASK_RUNNING' && u.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
 
 test('HTTP health check: a serving task is reported healthy once, on a TASK_RUNNING update; the master shows it', async () => {
@@ -160,7 +163,7 @@ test('TCP health check with a grace period: failures before the task listens are
   const offer = await r.takeOffer();
   r.offers.unshift(offer);
   // The server comes up after 1.5 s; one counted failure would kill the task (consecutive_failures 1).
-  const health: HealthCheck = { type: 'TCP', tcp: { protocol: 'IPv4', port }, ...fast, consecutive_failures: 1, grace_period_seconds: 8 };
+  const health: HealthCheck = { type: 'TCP', tcp: { protocol: 'IPv4', port }, ...fast, consecutive_failures: 1, grace_period_seconds: 30 };
   const id = await launch(r, task(offer, 'slow', serve(port, 1.5), port, { health_check: health }));
   const healthy = await r.reached(id, (u) => isHealthUpdate(u) && u.healthy === true, 'a healthy update');
   assert.ok(healthy);
