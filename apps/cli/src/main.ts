@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { makeContext, resolveMaster, type Context } from './context.ts';
 import { processIO, type CliIO } from './io.ts';
+import type { JobContext } from './commands/job.ts';
 
 interface ClientFlags {
   master?: string;
@@ -181,6 +182,52 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       const { tasksCommand } = await import('./commands/tasks.ts');
       await client(flags, (ctx) => tasksCommand(ctx, { json: flags.json === true, all: flags.all === true }));
     });
+
+  // ───────────── the cron framework ─────────────
+
+  program
+    .command('cron')
+    .description('Run the cron framework (Chronos and Metronome APIs) in the foreground (flags: agora cron --help)')
+    .usage('[flags]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .passThroughOptions()
+    .argument('[flags...]')
+    .action(async (flags: string[]) => {
+      const { main: cronMain } = await import('@agora/cron');
+      setCode(await cronMain([...flags]));
+    });
+
+  const job = program.command('job').description('Scheduled jobs on the cron framework (--cron URL, $AGORA_CRON, default http://127.0.0.1:4400)');
+  const jobCmd = (name: string, description: string) =>
+    job.command(name).description(description).option('--cron <url>', 'cron API address').option('--json', 'print JSON');
+  const jobRun = async (flags: { cron?: string; json?: boolean }, run: (ctx: JobContext) => Promise<number>) => {
+    const { resolveCron } = await import('./commands/job.ts');
+    const globals = program.opts<{ color?: boolean }>();
+    setCode(await run({ io, cron: resolveCron(io, flags.cron), color: io.stdout.isTTY && globals.color !== false && io.env.NO_COLOR === undefined, json: flags.json === true }));
+  };
+  jobCmd('add', 'Create or replace jobs from a JSON file (Chronos job or Metronome JobSpec, or an array; - for stdin)')
+    .argument('<file>')
+    .action(async (file: string, flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobAdd(ctx, file)));
+  jobCmd('list', 'List jobs with their schedule, status and counters')
+    .action(async (flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobList(ctx)));
+  jobCmd('show', 'Show one job as JSON')
+    .argument('<name>')
+    .action(async (name: string, flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobShow(ctx, name)));
+  jobCmd('run', 'Run a job now (arguments are appended for non-shell jobs)')
+    .argument('<name>')
+    .argument('[args...]')
+    .action(async (name: string, args: string[], flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobRun(ctx, name, args)));
+  jobCmd('rm', 'Delete a job (its children are re-parented)')
+    .argument('<name>')
+    .action(async (name: string, flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobRemove(ctx, name)));
+  jobCmd('kill', 'Kill the running and queued tasks of a job')
+    .argument('<name>')
+    .action(async (name: string, flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobKill(ctx, name)));
+  jobCmd('history', 'Runs of a job: active ones, then finished and missed ones, newest first')
+    .argument('<name>')
+    .action(async (name: string, flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobHistory(ctx, name)));
 
   program.addHelpText(
     'after',
