@@ -10,6 +10,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { makeContext, resolveMaster, type Context } from './context.ts';
 import { processIO, type CliIO } from './io.ts';
 import type { JobContext } from './commands/job.ts';
+import type { AppContext } from './commands/app.ts';
 
 interface ClientFlags {
   master?: string;
@@ -228,6 +229,76 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
   jobCmd('history', 'Runs of a job: active ones, then finished and missed ones, newest first')
     .argument('<name>')
     .action(async (name: string, flags: { cron?: string; json?: boolean }) => jobRun(flags, async (ctx) => (await import('./commands/job.ts')).jobHistory(ctx, name)));
+
+  // ───────────── the services framework ─────────────
+
+  program
+    .command('services')
+    .description('Run the services framework (Marathon /v2 API) in the foreground (flags: agora services --help)')
+    .usage('[flags]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .passThroughOptions()
+    .argument('[flags...]')
+    .action(async (flags: string[]) => {
+      const { main: servicesMain } = await import('@agora/services');
+      setCode(await servicesMain([...flags]));
+    });
+
+  const appGroup = program.command('app').description('Long-running apps on the services framework (--services URL, $AGORA_SERVICES, default http://127.0.0.1:8080)');
+  type AppFlags = { services?: string; json?: boolean; force?: boolean; wait?: boolean; timeout?: string };
+  const appCmd = (name: string, description: string) =>
+    appGroup.command(name).description(description).option('--services <url>', 'services API address').option('--json', 'print JSON');
+  const appRun = async (flags: AppFlags, run: (ctx: AppContext) => Promise<number>) => {
+    const { resolveServices } = await import('./commands/app.ts');
+    const { parseDuration } = await import('./duration.ts');
+    const globals = program.opts<{ color?: boolean }>();
+    let timeoutMs: number | undefined;
+    if (flags.timeout !== undefined) {
+      const d = parseDuration(flags.timeout);
+      if (!d.ok) {
+        io.stderr.write(`agora: --timeout: ${d.error}\n`);
+        return setCode(2);
+      }
+      timeoutMs = d.value;
+    }
+    const unwatch = watchSignals();
+    try {
+      setCode(await run({
+        io, services: resolveServices(io, flags.services), color: io.stdout.isTTY && globals.color !== false && io.env.NO_COLOR === undefined,
+        json: flags.json === true, noWait: flags.wait === false, ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      }));
+    } finally {
+      unwatch();
+    }
+  };
+  const following = (c: Command) => c.option('--force', 'override a deployment that holds the app').option('--no-wait', 'return once the change is accepted').option('--timeout <duration>', 'give up following the deployment after this long');
+  following(appCmd('deploy', 'Create or update apps from a Marathon app file (JSON, or YAML; an array for several) and follow the deployment until healthy'))
+    .argument('<file>')
+    .action(async (file: string, flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appDeploy(ctx, file, flags.force === true)));
+  appCmd('list', 'List apps with running/healthy counts')
+    .action(async (flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appList(ctx)));
+  appCmd('show', 'Show one app with its tasks as JSON')
+    .argument('<id>')
+    .action(async (id: string, flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appShow(ctx, id)));
+  following(appCmd('scale', 'Change the instance count (no restart)'))
+    .argument('<id>')
+    .argument('<instances>', 'instance count', positiveInt)
+    .action(async (id: string, n: number, flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appScale(ctx, id, n, flags.force === true)));
+  following(appCmd('restart', 'Rolling restart within the app\'s upgradeStrategy'))
+    .argument('<id>')
+    .action(async (id: string, flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appRestart(ctx, id, flags.force === true)));
+  following(appCmd('rm', 'Remove an app and kill its instances'))
+    .argument('<id>')
+    .action(async (id: string, flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appRemove(ctx, id)));
+  appCmd('versions', 'List stored versions, newest first')
+    .argument('<id>')
+    .action(async (id: string, flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appVersions(ctx, id)));
+  following(appCmd('rollback', 'Roll back to a stored version (default: the previous one)'))
+    .argument('<id>')
+    .argument('[version]')
+    .action(async (id: string, version: string | undefined, flags: AppFlags) => appRun(flags, async (ctx) => (await import('./commands/app.ts')).appRollback(ctx, id, version, flags.force === true)));
 
   program.addHelpText(
     'after',
