@@ -25,6 +25,8 @@ export class PartitionProxy {
   private readonly pairs = new Set<Pair>();
   private holes = new Set<Socket>();
   private isCut = false;
+  /** Bytes still to forward to clients before the connection carrying them is reset (one-shot). */
+  private resetBudget: number | undefined;
 
   private constructor(
     private readonly listeners: Server[],
@@ -71,7 +73,24 @@ export class PartitionProxy {
     const pair: Pair = { client, upstream };
     this.pairs.add(pair);
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (this.resetBudget === undefined) {
+        client.write(chunk);
+        return;
+      }
+      if (chunk.length <= this.resetBudget) {
+        this.resetBudget -= chunk.length;
+        client.write(chunk);
+        return;
+      }
+      // Forward exactly the budget, then reset both sides mid-stream.
+      const head = chunk.subarray(0, this.resetBudget);
+      this.resetBudget = undefined;
+      client.write(head, () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    });
     const done = () => {
       this.pairs.delete(pair);
       client.destroy();
@@ -85,6 +104,14 @@ export class PartitionProxy {
     this.holes.add(s);
     s.on('data', () => undefined); // swallow
     s.once('close', () => this.holes.delete(s));
+  }
+
+  /**
+   * Resets the connection that carries the next `bytes` bytes from server to client right after
+   * forwarding them (a connection dropped in the middle of a reply). One-shot.
+   */
+  resetAfter(bytes: number): void {
+    this.resetBudget = bytes;
   }
 
   /** Partitions the client: from now on nothing gets through, in either direction. */

@@ -216,14 +216,21 @@ export class ZooKeeperEnsemble {
     await this.waitServing([id], timeoutMs);
   }
 
-  /** SIGSTOPs server `id`: its sockets stay open and it answers nothing (a hung or partitioned server). */
+  /**
+   * SIGSTOPs server `id`: its sockets stay open and it answers nothing (a hung or partitioned
+   * server). Resolves once the kernel reports it stopped (a signal is not instant under load).
+   */
   async pause(id: number): Promise<void> {
-    await this.member(id).signal('SIGSTOP', false);
+    const m = this.member(id);
+    await m.signal('SIGSTOP', false);
+    await waitProcState(m.pid, (st) => st === 'T' || st === 't', 'stopped');
   }
 
-  /** SIGCONTs a paused server. */
+  /** SIGCONTs a paused server; resolves once it runs again. */
   async resume(id: number): Promise<void> {
-    await this.member(id).signal('SIGCONT', false);
+    const m = this.member(id);
+    await m.signal('SIGCONT', false);
+    await waitProcState(m.pid, (st) => st !== 'T' && st !== 't', 'running');
   }
 
   /** The `srvr` answer's `Mode:` of server `id` (`standalone`, `leader`, `follower`), or undefined if it does not serve. */
@@ -297,6 +304,25 @@ export async function freePorts(count: number): Promise<number[]> {
     return servers.map((s) => (s.address() as { port: number }).port);
   } finally {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+/** Polls /proc/<pid>/stat until the process state satisfies `ok` (at most 2 s). */
+async function waitProcState(pid: number | undefined, ok: (state: string) => boolean, what: string): Promise<void> {
+  if (pid === undefined) return;
+  const deadline = performance.now() + 2_000;
+  for (;;) {
+    let state: string | undefined;
+    try {
+      // The state follows the command name, which is in parentheses and may contain spaces.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return; // gone
+    }
+    if (ok(state)) return;
+    if (performance.now() > deadline) throw new Error(`ZooKeeper pid ${pid} not ${what} after 2 s (state ${state})`);
+    await sleep(2);
   }
 }
 

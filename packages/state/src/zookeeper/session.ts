@@ -80,8 +80,44 @@ export interface ZkSessionOptions {
   readonly log?: Logger;
 }
 
+interface ConnectionManagerInternals {
+  socket?: { destroy(): void };
+  pendingBuffer: Buffer | null;
+  connect(): void;
+  onSocketData(buffer: Buffer): void;
+}
 interface Internals {
-  connectionManager?: { socket?: { destroy(): void } };
+  connectionManager?: ConnectionManagerInternals;
+}
+
+/**
+ * Works around two faults of node-zookeeper-client 1.1.3's connection manager:
+ * - it keeps the unparsed tail of the last socket's bytes across reconnections, so a connection
+ *   dropped in the middle of a response (a big value, a server dying, our read timeout) glues
+ *   that tail to the next server's first reply and misreads everything after it;
+ * - a reply it cannot parse throws from the socket's data handler, an uncaught exception.
+ * Each (re)connection now starts with an empty buffer, and a reply that cannot be parsed drops
+ * the connection (the client reconnects, the session survives, calls in flight fail with
+ * CONNECTION_LOSS) instead of crashing the process.
+ */
+function hardenClient(client: Client, log: Logger): void {
+  const cm = (client as unknown as Internals).connectionManager;
+  if (!cm || typeof cm.connect !== 'function' || typeof cm.onSocketData !== 'function') return;
+  const connect = cm.connect.bind(cm);
+  const onSocketData = cm.onSocketData.bind(cm);
+  cm.connect = () => {
+    cm.pendingBuffer = null;
+    connect();
+  };
+  cm.onSocketData = (buffer: Buffer) => {
+    try {
+      onSocketData(buffer);
+    } catch (e) {
+      log.warn({ error: e instanceof Error ? e.message : String(e) }, 'unreadable reply from ZooKeeper; reconnecting');
+      cm.pendingBuffer = null;
+      cm.socket?.destroy();
+    }
+  };
 }
 
 const mono = () => performance.now();
@@ -114,6 +150,7 @@ export class ZkSession {
       spinDelay: Math.min(1000, Math.max(50, Math.floor(this.requestedTimeoutMs / 10))),
       retries: 0,
     });
+    hardenClient(this.client, this.log);
     this.acls = opts.auth
       ? [new ACL(Permission.ALL, new Id('auth', '')), new ACL(Permission.READ, new Id('world', 'anyone'))]
       : [new ACL(Permission.ALL, new Id('world', 'anyone'))];

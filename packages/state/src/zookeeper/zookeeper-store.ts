@@ -27,7 +27,7 @@ import {
   type StoreError, type Version,
 } from '../store.ts';
 import { validatePath, type ZkAuth } from './url.ts';
-import { ZK, ZkSession, zkError, type ZkFailure, type ZkOp } from './session.ts';
+import { ZK, ZkSession, zkError, type ZkFailure, type ZkOp, type ZkResult } from './session.ts';
 
 export interface ZooKeeperStoreOptions {
   /** `host:port,host:port`. */
@@ -54,8 +54,14 @@ export async function openZooKeeperStore(opts: ZooKeeperStoreOptions): Promise<R
   const store = new ZooKeeperStore(opts);
   const s = await store.live();
   if (!s.ok) return s;
-  const root = await s.value.ensurePath(opts.root);
-  const fence = root.ok ? await s.value.create(`${opts.root}/${FENCE}`, Buffer.from('{"epoch":0}'), 0) : root;
+  // Readers without write access (other credentials) may open an existing store: create only what is missing.
+  const fencePath = `${opts.root}/${FENCE}`;
+  const present = await s.value.exists(fencePath);
+  let fence: ZkResult<unknown> = present;
+  if (present.ok && present.value === undefined) {
+    const root = await s.value.ensurePath(opts.root);
+    fence = root.ok ? await s.value.create(fencePath, Buffer.from('{"epoch":0}'), 0) : root;
+  }
   if (!fence.ok && fence.error.code !== ZK.NODE_EXISTS) {
     await store.close();
     return err(zkError(fence.error, `cannot create ${opts.root}`));
@@ -63,7 +69,13 @@ export async function openZooKeeperStore(opts: ZooKeeperStoreOptions): Promise<R
   return ok(store);
 }
 
-type Outcome<T> = Result<T, StoreError> | 'retry';
+/**
+ * A write step's outcome: done, `retry` (a parent changed under it, the session was replaced
+ * before sending), or `ambiguous` (the connection or session was lost with the request in flight:
+ * it may or may not have been applied; see `settle`).
+ */
+type Outcome<T> = Result<T, StoreError> | 'retry' | 'ambiguous';
+const transient = (f: ZkFailure): boolean => f.code === ZK.CONNECTION_LOSS || f.code === 'ENDED';
 
 class ZooKeeperStore implements StateStore, WriteOps {
   readonly kind = 'zookeeper' as const;
@@ -116,9 +128,9 @@ class ZooKeeperStore implements StateStore, WriteOps {
   async get(key: string): Promise<Result<Entry | undefined, StoreError>> {
     const segs = keySegments(key);
     if (!segs.ok) return segs;
-    const s = await this.live();
-    if (!s.ok) return s;
-    const r = await s.value.getData(this.pathOf(segs.value));
+    const rr = await this.read((s) => s.getData(this.pathOf(segs.value)));
+    if (!rr.ok) return rr;
+    const r = rr.value;
     if (!r.ok) return r.error.code === ZK.NO_NODE ? ok(undefined) : err(zkError(r.error, `get '${key}'`, key));
     if (r.value.data === undefined) return ok(undefined);
     const d = r.value.data;
@@ -128,11 +140,23 @@ class ZooKeeperStore implements StateStore, WriteOps {
   async list(prefix: string): Promise<Result<string[], StoreError>> {
     const segs = keySegments(prefix, { allowRoot: true });
     if (!segs.ok) return segs;
-    const s = await this.live();
-    if (!s.ok) return s;
-    const r = await s.value.getChildren(this.pathOf(segs.value));
+    const rr = await this.read((s) => s.getChildren(this.pathOf(segs.value)));
+    if (!rr.ok) return rr;
+    const r = rr.value;
     if (!r.ok) return r.error.code === ZK.NO_NODE ? ok([]) : err(zkError(r.error, `list '${prefix}'`, prefix));
     return ok(r.value.filter((n) => !n.startsWith('.')).sort());
+  }
+
+  /** Runs a read, again after a lost connection or a replaced session (reads are idempotent). */
+  private async read<T>(run: (s: ZkSession) => Promise<ZkResult<T>>): Promise<Result<ZkResult<T>, StoreError>> {
+    let last: ZkResult<T> | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const s = await this.live();
+      if (!s.ok) return s;
+      last = await run(s.value);
+      if (last.ok || !transient(last.error)) break;
+    }
+    return ok(last!);
   }
 
   set(key: string, value: Uint8Array, expected: Expected): Promise<Result<Version, StoreError>> {
@@ -184,9 +208,44 @@ class ZooKeeperStore implements StateStore, WriteOps {
         parents = await this.missingParents(session, segs.value);
         continue;
       }
+      if (step === 'ambiguous') {
+        const settled = await this.settleWrite(key, path, data, expected);
+        if (settled === 'retry') continue;
+        return settled;
+      }
       return step;
     }
     return err(storeError('UNAVAILABLE', `write of '${key}' kept conflicting with concurrent changes to its parents; retry`, key));
+  }
+
+  /**
+   * After a write was lost in flight (connection loss while waiting for the answer), reads the
+   * key back to learn whether it was applied: our bytes at the version the write would have made
+   * mean yes; the expected state unchanged means no (and the write is tried again). Anything else
+   * is reported as UNAVAILABLE with the outcome unknown. (Another writer storing the very same
+   * bytes at the same version would be taken for us; with fenced single-writer use that cannot
+   * happen.)
+   */
+  private async settleWrite(key: string, path: string, data: Buffer, expected: Expected): Promise<Result<Version, StoreError> | 'retry'> {
+    const unknown = storeError('UNAVAILABLE', `write of '${key}': the connection to ZooKeeper was lost while it was in flight and its outcome is unknown; re-read before retrying`, key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const s = await this.live();
+      if (!s.ok) return err(unknown);
+      const cur = await s.value.getData(path);
+      if (!cur.ok) {
+        if (cur.error.code === ZK.NO_NODE) return 'retry';
+        if (transient(cur.error)) continue;
+        return err(unknown);
+      }
+      if (cur.value.data === undefined) return 'retry';
+      const version = cur.value.stat.version;
+      const ours = Buffer.compare(cur.value.data, data) === 0;
+      if (expected === 'any') return ours ? ok(version) : 'retry';
+      if (expected === 'absent') return ours && version === 0 ? ok(0) : err(unknown);
+      if (version === expected) return 'retry';
+      return ours && version === expected + 1 ? ok(version) : err(unknown);
+    }
+    return err(unknown);
   }
 
   private async writeOnce(
@@ -224,9 +283,9 @@ class ZooKeeperStore implements StateStore, WriteOps {
     return this.failure(set.error, `set '${key}'`, key);
   }
 
-  /** A failure outside the operation's own logic; `ENDED` (session replaced) is retried. */
+  /** A failure outside the operation's own logic: a lost request is `ambiguous` (settled by reading back). */
   private failure(f: ZkFailure, what: string, key: string): Outcome<never> {
-    if (f.code === 'ENDED') return 'retry';
+    if (transient(f)) return 'ambiguous';
     return err(zkError(f, what, key));
   }
 
@@ -264,13 +323,16 @@ class ZooKeeperStore implements StateStore, WriteOps {
       if (fenced(r.error)) return err(this.fencedError(token!, r.error, key));
       if (r.error.code === ZK.NO_NODE) return expected === 'any' ? ok(undefined) : mismatch('has no value');
       if (r.error.code === ZK.BAD_VERSION) return mismatch('has another version');
-      if (r.error.code === 'ENDED') continue;
+      if (transient(r.error)) {
+        const settled = await this.settleRemove(key, path, expected);
+        if (settled === 'retry') continue;
+        return settled;
+      }
       if (r.error.code !== ZK.NOT_EMPTY) return err(zkError(r.error, `delete '${key}'`, key));
       // Keys live below it: drop the value, keep the node as a data-less parent.
       const cur = await session.getData(path);
       if (!cur.ok) {
-        if (cur.error.code === ZK.NO_NODE) continue;
-        if (cur.error.code === 'ENDED') continue;
+        if (cur.error.code === ZK.NO_NODE || transient(cur.error)) continue;
         return err(zkError(cur.error, `delete '${key}'`, key));
       }
       if (cur.value.data === undefined) return expected === 'any' ? ok(undefined) : mismatch('has no value');
@@ -279,13 +341,29 @@ class ZooKeeperStore implements StateStore, WriteOps {
       const set = await session.multi([...fence, { op: 'set', path, data: null, version }]);
       if (set.ok) return ok(undefined);
       if (fenced(set.error)) return err(this.fencedError(token!, set.error, key));
-      if (set.error.code === ZK.BAD_VERSION || set.error.code === ZK.NO_NODE || set.error.code === 'ENDED') {
+      if (transient(set.error)) {
+        const settled = await this.settleRemove(key, path, expected);
+        if (settled === 'retry') continue;
+        return settled;
+      }
+      if (set.error.code === ZK.BAD_VERSION || set.error.code === ZK.NO_NODE) {
         if (expected !== 'any') return mismatch('changed meanwhile');
         continue;
       }
       return err(zkError(set.error, `delete '${key}'`, key));
     }
     return err(storeError('UNAVAILABLE', `delete of '${key}' kept conflicting with concurrent changes; retry`, key));
+  }
+
+  /** `settleWrite` for deletes: no value now means ours was applied; the expected version still there means retry. */
+  private async settleRemove(key: string, path: string, expected: Version | 'any'): Promise<Result<void, StoreError> | 'retry'> {
+    const r = await this.read((s) => s.getData(path));
+    if (r.ok && !r.value.ok && r.value.error.code === ZK.NO_NODE) return ok(undefined);
+    if (r.ok && r.value.ok) {
+      if (r.value.value.data === undefined) return ok(undefined);
+      if (expected === 'any' || r.value.value.stat.version === expected) return 'retry';
+    }
+    return err(storeError('UNAVAILABLE', `delete of '${key}': the connection to ZooKeeper was lost while it was in flight and its outcome is unknown; re-read before retrying`, key));
   }
 
   /** Removes data-less, childless ancestors bottom-up (best effort: stops at the first doubt). */
@@ -306,7 +384,7 @@ class ZooKeeperStore implements StateStore, WriteOps {
       const session = s.value;
       const cur = await session.getData(this.fencePath);
       if (!cur.ok) {
-        if (cur.error.code === 'ENDED') continue;
+        if (transient(cur.error)) continue;
         return err(zkError(cur.error, 'read the fencing epoch'));
       }
       const epoch = cur.value.stat.version + 1;
@@ -322,7 +400,9 @@ class ZooKeeperStore implements StateStore, WriteOps {
       if (opts.leaderNode && r.error.index === 0 && r.error.code === ZK.NO_NODE) {
         return err(storeError('FENCED', `cannot claim the store: the election node ${opts.leaderNode} is gone (leadership lost)`));
       }
-      if (r.error.code === ZK.BAD_VERSION || r.error.code === 'ENDED') continue; // another claim won the race: claim again
+      // Another claim won the race, or ours was lost in flight: claim again (a claim that did land
+      // only means one more epoch number was used).
+      if (r.error.code === ZK.BAD_VERSION || transient(r.error)) continue;
       return err(zkError(r.error, 'claim the fencing epoch'));
     }
     return err(storeError('UNAVAILABLE', 'claiming the fencing epoch kept racing with other claims; retry'));
