@@ -248,3 +248,18 @@ test('plan is pure: the same input gives the same plan, and nothing is mutated',
   assert.deepEqual(p1.launch, [{ job: 'j', scheduledAt: T0 + 30 * S }]);
   assert.equal(p1.missed[0]!.count, 3);
 });
+
+test('a run that ends after its job was deleted is dropped quietly (no history, no counters, no crash)', () => {
+  const e = new CronEngine();
+  job(e, { name: 'j', schedule: `R/${new Date(T0).toISOString()}/PT10S` });
+  e.tick(T0);
+  e.takeDirty();
+  const id = e.launchable()[0]!.taskId;
+  e.markLaunched(id, 'a1', undefined, T0);
+  const fx = unwrap(e.remove('j', T0 + 1));
+  assert.deepEqual(fx.kill.map((k) => k.reason), ['deleted']);
+  e.onStatus({ taskId: id, state: 'TASK_FINISHED' }, T0 + 2);
+  assert.equal(e.runs.size, 0);
+  assert.equal(e.history.has('j'), false);
+  assert.ok(e.takeDirty().deletedRuns.has(id));
+});

@@ -293,8 +293,10 @@ export class CronEngine {
     }
     const code = exitCodeOf(s.message);
     const ended: Run = { ...base, endedAt: now, ...(code !== undefined ? { exitCode: code } : state === 'SUCCESS' ? { exitCode: 0 } : {}) };
-    this.finish(ended, true);
+    const jobExists = this.jobs.has(r.job);
+    this.finish(ended, jobExists);
     this.known.delete(s.taskId);
+    if (!jobExists) return none(); // the job was deleted while this run was out
     const out = none();
     if (state === 'SUCCESS') this.succeeded(r.job, now);
     else if (r.killReason !== 'user' && r.killReason !== 'deleted' && r.killReason !== 'replaced') this.failed(ended, now, out);
@@ -317,7 +319,8 @@ export class CronEngine {
   }
 
   private succeeded(name: string, now: number): void {
-    const job = this.jobs.get(name)!;
+    const job = this.jobs.get(name);
+    if (!job) return;
     const c = job.counters;
     const exhausted = job.schedule !== undefined && isExhausted(job.schedule, job.cursor) && ![...this.runs.values()].some((r) => r.job === name && isActive(r));
     this.putJob({ ...job, spec: exhausted ? { ...job.spec, disabled: true } : job.spec, counters: { ...c, successCount: c.successCount + 1, lastSuccess: now, errorsSinceLastSuccess: 0 } });
