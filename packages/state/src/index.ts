@@ -21,3 +21,4 @@ export { createZooKeeperContender, type ZooKeeperContenderOptions } from './elec
 export { createZooKeeperDetector, type ZooKeeperDetectorOptions } from './election/zookeeper-detector.ts';
 export { createStandaloneContender, createStandaloneDetector } from './election/standalone.ts';
 export { createMasterDetector, parseMasterAddress, type MasterAddress } from './election/detector-for.ts';
+export { openStateStore, type OpenStateStoreOptions } from './open-store.ts';
