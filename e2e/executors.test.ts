@@ -1,9 +1,11 @@
 /**
- * Executors end to end on a real cluster (a master, two agents; agent 2 runs default executors as
- * their own processes, agent 1 in the executor host):
+ * Executors end to end on a real cluster (a master, three agents; agent 2 runs default executors
+ * as their own processes, agent 1 in the executor host; agent 3 gives executors only 2 s to
+ * subscribe, and only the test about that uses it):
  *  - custom executors (e2e/fixtures/test-executor.ts, on the SDK's ExecutorDriver): many tasks in
  *    one process, framework messages both ways, SHUTDOWN with the executor's shutdown grace
- *    period, an executor that exits on its own, executor resources in the master's accounting;
+ *    period, an executor that exits on its own, one that never subscribes, executor resources in
+ *    the master's accounting;
  *  - task groups under the default executor: separate task sandboxes read through /files, one
  *    task failing kills the others, a KILL of one task kills the group.
  */
@@ -14,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { ExecutorInfo, KillPolicy, Offer, Resource, TaskInfo, TaskState, TaskStatus } from '@agora/protocol';
 import { SchedulerDriver, newTaskId, type Scheduler } from '@agora/sdk';
 import { startCluster, type Cluster } from './support/cluster.ts';
-import { alive, getJson, waitFor } from './support/processes.ts';
+import { alive, getJson, pidsMentioning, waitFor } from './support/processes.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/test-executor.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -42,9 +44,10 @@ class Recorder {
     this.driver = new SchedulerDriver({ master: masterUrl, framework: { name, user: 'root', capabilities: [{ type: 'TASK_KILLING_STATE' }] }, scheduler }).start();
   }
 
+  /** An offer from `agentId`, or from any agent but the impatient one. */
   takeOffer(agentId?: string): Promise<Offer> {
     return waitFor(`an offer${agentId ? ` from ${agentId}` : ''}`, () => {
-      const i = this.offers.findIndex((o) => agentId === undefined || o.agent_id.value === agentId);
+      const i = this.offers.findIndex((o) => (agentId === undefined ? o.agent_id.value !== impatientAgent : o.agent_id.value === agentId));
       return i < 0 ? undefined : this.offers.splice(i, 1)[0];
     });
   }
@@ -69,6 +72,8 @@ class Recorder {
 }
 
 let c: Cluster;
+/** The agent with a 2 s executor registration timeout. */
+let impatientAgent = '';
 const recorders: Recorder[] = [];
 const framework = (name: string) => {
   const r = new Recorder(c.masterUrl, name);
@@ -78,10 +83,15 @@ const framework = (name: string) => {
 
 before(async () => {
   c = await startCluster({
-    agents: 2,
+    agents: 3,
     masterFlags: ['--allocation-interval=300ms'],
-    agentFlags: (i) => ['--resources=cpus:4;mem:2048;disk:1024', ...(i === 1 ? ['--default-executor=process'] : [])],
+    agentFlags: (i) => [
+      '--resources=cpus:4;mem:2048;disk:1024',
+      ...(i === 1 ? ['--default-executor=process'] : []),
+      ...(i === 2 ? ['--executor-registration-timeout=2secs'] : []),
+    ],
   });
+  impatientAgent = (await c.agentIds())[2]!;
 });
 
 afterEach(async () => {
@@ -203,6 +213,27 @@ test('an executor that exits on its own: TASK_FAILED/REASON_EXECUTOR_TERMINATED 
   assert.equal((await r.reached(crash.task_id.value, 'TASK_FAILED')).reason, 'REASON_EXECUTOR_TERMINATED');
   const failure = await waitFor('FAILURE for the executor', () => r.failures.find((f) => f.executorId === 'crasher'));
   assert.deepEqual({ agentId: failure.agentId, status: failure.status }, { agentId, status: 7 << 8 });
+  await waitFor('the resources to be released', async () => ((await usedBy(r)).cpus === 0 ? true : undefined), 10_000);
+});
+
+test('an executor that never subscribes is destroyed after --executor-registration-timeout: TASK_FAILED/REASON_EXECUTOR_REGISTRATION_TIMEOUT', async () => {
+  const r = framework('custom-silent');
+  const offer = await r.takeOffer(impatientAgent);
+  // A "custom executor" that never speaks the executor API.
+  const executor: ExecutorInfo = { ...customExecutor('silent'), command: { shell: true, value: 'exec sleep 300' } };
+  const task = customTask(offer, executor, 'run');
+  const t0 = Date.now();
+  await launch(r, offer, [task]);
+  const silent = () => pidsMentioning(`MESOS_EXECUTOR_ID=silent\0`);
+  const [pid] = await waitFor('the executor process to start', () => (silent().length > 0 ? silent() : undefined), 10_000);
+  const failed = await r.reached(task.task_id.value, 'TASK_FAILED', 20_000);
+  assert.equal(failed.reason, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT');
+  assert.equal(failed.source, 'SOURCE_AGENT');
+  assert.ok(Date.now() - t0 >= 1_900, 'not before the 2 s registration timeout');
+  assert.deepEqual(r.states(task.task_id.value), ['TASK_FAILED'], 'no update before: the executor never ran the task');
+  await waitFor('the executor process to be killed', () => (!alive(pid!) ? true : undefined), 10_000);
+  const failure = await waitFor('FAILURE for the executor', () => r.failures.find((f) => f.executorId === 'silent'));
+  assert.equal(failure.agentId, impatientAgent);
   await waitFor('the resources to be released', async () => ((await usedBy(r)).cpus === 0 ? true : undefined), 10_000);
 });
 
