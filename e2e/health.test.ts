@@ -176,7 +176,7 @@ test('TCP health check without a grace period: the same slow task is killed by i
   const offer = await r.takeOffer();
   r.offers.unshift(offer);
   const health: HealthCheck = { type: 'TCP', tcp: { protocol: 'IPv4', port }, ...fast, consecutive_failures: 1, grace_period_seconds: 0 };
-  const id = await launch(r, task(offer, 'slow', serve(port, 3), port, { health_check: health }));
+  const id = await launch(r, task(offer, 'slow', serve(port, 30), port, { health_check: health }));
   const killed = await r.reached(id, (u) => u.state === 'TASK_KILLED', 'TASK_KILLED');
   assert.equal(killed.healthy, false);
   assert.equal(r.of(id).filter((u) => isHealthUpdate(u) && u.healthy === true).length, 0);
@@ -186,9 +186,12 @@ test('COMMAND health check: healthy while a file exists in the sandbox, unhealth
   const r = framework('health-command');
   const offer = await r.takeOffer();
   r.offers.unshift(offer);
-  // The check runs like the task: in its sandbox, with its environment.
-  const health: HealthCheck = { type: 'COMMAND', command: { shell: true, value: 'test -f "$MESOS_SANDBOX/ok" && [ -n "$MESOS_TASK_ID" ]' }, ...fast, consecutive_failures: 2, grace_period_seconds: 10 };
-  const id = await launch(r, task(offer, 'flag', 'touch ok; sleep 1.5; rm ok; exec sleep 300', undefined, { health_check: health }));
+  // The check runs like the task: in its sandbox, with its environment. Once it has passed (and
+  // said so in the sandbox), the task removes the file it looks for.
+  const check = 'test -f "$MESOS_SANDBOX/ok" && [ -n "$MESOS_TASK_ID" ] && touch "$MESOS_SANDBOX/passed"';
+  const health: HealthCheck = { type: 'COMMAND', command: { shell: true, value: check }, ...fast, consecutive_failures: 2, grace_period_seconds: 10 };
+  const command = 'touch ok; until [ -f passed ]; do sleep 0.1; done; rm ok; exec sleep 300';
+  const id = await launch(r, task(offer, 'flag', command, undefined, { health_check: health }));
   await r.reached(id, (u) => isHealthUpdate(u) && u.healthy === true, 'healthy');
   const killed = await r.reached(id, (u) => u.state === 'TASK_KILLED', 'TASK_KILLED');
   assert.equal(killed.healthy, false);
