@@ -16,8 +16,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = new URL('../../..', import.meta.url).pathname;
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const DOC = join(ROOT, 'docs/writing-a-framework.md');
 
 export type Annotation = { kind: 'file'; path: string; region?: string } | { kind: 'run' | 'output' | 'setup' };
@@ -76,7 +77,7 @@ export function render(doc: string): string {
   return lines.join('\n');
 }
 
-if (process.argv[1] === new URL(import.meta.url).pathname && process.argv.includes('--write')) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
   writeFileSync(DOC, render(readFileSync(DOC, 'utf8')));
   console.log(`rendered ${DOC}`);
 }
