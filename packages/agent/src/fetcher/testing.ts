@@ -35,10 +35,11 @@ export interface Member {
 
 const PY_TAR = `
 import json, sys, tarfile, io
-spec = json.load(sys.stdin)
+specs = json.load(sys.stdin)
 types = {'file': tarfile.REGTYPE, 'dir': tarfile.DIRTYPE, 'symlink': tarfile.SYMTYPE, 'hardlink': tarfile.LNKTYPE,
          'chr': tarfile.CHRTYPE, 'blk': tarfile.BLKTYPE, 'fifo': tarfile.FIFOTYPE}
-with open(spec['path'], 'wb') as raw:
+for spec in specs:
+  with open(spec['path'], 'wb') as raw:
     for m in spec['members']:
         ti = tarfile.TarInfo(m['name'])
         ti.type = types[m.get('type', 'file')]
@@ -61,13 +62,18 @@ with open(spec['path'], 'wb') as raw:
 
 /** A tar archive (uncompressed) with exactly these members, in order. */
 export function pyTar(path: string, members: readonly Member[]): void {
-  execFileSync('python3', ['-c', PY_TAR], { input: JSON.stringify({ path, members }) });
+  pyTars([{ path, members }]);
+}
+
+/** Several such archives with one python3 run. */
+export function pyTars(archives: ReadonlyArray<{ path: string; members: readonly Member[] }>): void {
+  execFileSync('python3', ['-c', PY_TAR], { input: JSON.stringify(archives) });
 }
 
 const PY_ZIP = `
 import json, sys, zipfile, stat
-spec = json.load(sys.stdin)
-with zipfile.ZipFile(spec['path'], 'w', zipfile.ZIP_DEFLATED) as z:
+for spec in json.load(sys.stdin):
+  with zipfile.ZipFile(spec['path'], 'w', zipfile.ZIP_DEFLATED) as z:
     for m in spec['members']:
         t = m.get('type', 'file')
         zi = zipfile.ZipInfo(m['name'] + ('/' if t == 'dir' and not m['name'].endswith('/') else ''), (2023, 11, 14, 22, 13, 20))
@@ -80,7 +86,12 @@ with zipfile.ZipFile(spec['path'], 'w', zipfile.ZIP_DEFLATED) as z:
 
 /** A zip archive (deflated, made "on Unix" so modes and link types count); `repeat` repeats `data`. */
 export function pyZip(path: string, members: ReadonlyArray<Member & { repeat?: number }>): void {
-  execFileSync('python3', ['-c', PY_ZIP], { input: JSON.stringify({ path, members }) });
+  pyZips([{ path, members }]);
+}
+
+/** Several such archives with one python3 run. */
+export function pyZips(archives: ReadonlyArray<{ path: string; members: ReadonlyArray<Member & { repeat?: number }> }>): void {
+  execFileSync('python3', ['-c', PY_ZIP], { input: JSON.stringify(archives) });
 }
 
 const PY_ZIP_LIE = `
