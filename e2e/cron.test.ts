@@ -33,7 +33,7 @@ before(async () => {
   log = join(cluster.dir, 'runs.log');
   writeFileSync(log, '');
   cron = startAgora('cron', ['cron', `--master=${cluster.masterUrl}`, `--http-port=${port}`, `--state=${join(cluster.dir, 'cron')}`, '--failure-retry=PT1S', '--log-level=info'], cluster.dir);
-  await waitFor('the cron API', async () => ((await fetch(`${api}/ping`)).ok ? true : undefined), 30_000, 100);
+  await waitFor('the cron daemon to lead', async () => (((await (await fetch(`${api}/leader`)).json()) as { leader: string }).leader === api.slice(7) ? true : undefined), 30_000, 100);
 });
 
 after(async () => {
@@ -47,6 +47,7 @@ test('a job every 2 s runs once per occurrence, with the scheduled time in its e
   const r = await send('POST', '/scheduler/iso8601', { name: 'tick', command: `echo "tick,$AGORA_CRON_SCHEDULED_MS" >> ${log}`, schedule: `R/${start}/PT2S`, epsilon: 'PT10S', concurrent: true, cpus: 0.1, mem: 32, disk: 0 });
   assert.equal(r.status, 204, r.text);
   await waitFor('three runs of tick', () => (lines().filter((l) => l.startsWith('tick,')).length >= 3 ? true : undefined), 20_000, 200);
+  if (process.env.CRON_E2E_DEBUG) process.stderr.write(`${JSON.stringify((await history('tick')).history.map((h) => [h.scheduled, h.started, h.ended, h.status]))}\n`);
   await send('DELETE', '/v1/scheduler/job/tick');
   const scheduled = lines().filter((l) => l.startsWith('tick,')).map((l) => Number(l.split(',')[1]));
   assert.equal(new Set(scheduled).size, scheduled.length, `no occurrence ran twice: ${scheduled.join(' ')}`);

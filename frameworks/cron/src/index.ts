@@ -10,4 +10,3 @@ export { nextRuns, scanRuns, advanceSchedule, type Schedule } from './schedule/s
 export { parseIso8601Schedule, formatIso8601Schedule } from './schedule/iso8601.ts';
 export { parseCronSchedule } from './schedule/cron.ts';
 export { MemoryKv, type Kv } from './store/kv.ts';
-export { FileKv } from './store/file-kv.ts';

@@ -28,7 +28,7 @@ async function setup(t: TestContext): Promise<{ cron: CronHandle; master: FakeMa
   const master = await FakeMaster.start({ heartbeatIntervalSeconds: 5 });
   const kv = new MemoryKv();
   const started = await startCron(
-    { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: undefined },
+    { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: undefined, zkSessionTimeout: 'PT10S' },
     { kv, log: () => undefined },
   );
   assert.ok(started.ok);
@@ -98,7 +98,7 @@ test('run now: the intent is persisted before the launch reaches the master; upd
   const { call, master, kv, cron } = await setup(t);
   assert.equal((await call('POST', '/v1/scheduler/iso8601', { name: 'echo', command: '/bin/echo', shell: false, arguments: ['hi'], schedule: `R/${FUTURE}/PT1H` })).status, 204);
   const sub = await master.nextSubscription();
-  await waitUntil(() => cron.framework.isReconciled);
+  await waitUntil(() => cron.framework!.isReconciled);
   assert.equal((await call('PUT', '/v1/scheduler/job/echo?arguments=x,y')).status, 204);
   assert.equal((await call('PUT', '/v1/scheduler/job/nope')).status, 400);
   sub.offers([offer('o1')]);
@@ -135,7 +135,7 @@ test('kill: queued runs are dropped, launched ones are killed at the master', as
   const { call, master, cron } = await setup(t);
   await call('POST', '/v1/scheduler/iso8601', { name: 'sleepy', command: 'sleep 100', schedule: `R/${FUTURE}/PT1H` });
   const sub = await master.nextSubscription();
-  await waitUntil(() => cron.framework.isReconciled);
+  await waitUntil(() => cron.framework!.isReconciled);
   await call('PUT', '/v1/scheduler/job/sleepy');
   sub.offers([offer('o1')]);
   const accept = await master.nextCall('ACCEPT');
@@ -169,7 +169,7 @@ test('Metronome API: JobSpec with a cron schedule, 422 details, runs and stop, h
   const runId = (run.json as { id: string; status: string }).id;
   assert.equal((run.json as { status: string }).status, 'INITIAL');
   const sub = await master.nextSubscription();
-  await waitUntil(() => cron.framework.isReconciled);
+  await waitUntil(() => cron.framework!.isReconciled);
   sub.offers([offer('o1')]);
   const accept = await master.nextCall('ACCEPT');
   assert.equal(accept.call.accept!.operations![0]!.launch!.task_infos![0]!.task_id.value, runId);
@@ -199,11 +199,11 @@ test('failover: a restarted daemon re-subscribes as the same framework and recon
   const master = await FakeMaster.start({ heartbeatIntervalSeconds: 5 });
   t.after(() => master.close());
   const kv = new MemoryKv();
-  const opts = { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: undefined };
+  const opts = { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: undefined, zkSessionTimeout: 'PT10S' };
   const first = await startCron(opts, { kv, log: () => undefined });
   assert.ok(first.ok);
   const sub1 = await master.nextSubscription();
-  await waitUntil(() => first.value.framework.isReconciled);
+  await waitUntil(() => first.value.framework!.isReconciled);
   const post = (url: string, path: string, method = 'POST', body?: unknown) => fetch(`${url}${path}`, { method, ...(body ? { body: JSON.stringify(body) } : {}) });
   await post(first.value.url, '/v1/scheduler/iso8601', 'POST', { name: 'a', command: 'true', schedule: `R/${FUTURE}/PT1H` });
   await post(first.value.url, '/v1/scheduler/iso8601', 'POST', { name: 'b', command: 'true', schedule: `R/${FUTURE}/PT1H` });
@@ -226,10 +226,10 @@ test('failover: a restarted daemon re-subscribes as the same framework and recon
   // Offers before reconciliation has finished are declined: nothing launches blind.
   sub2.offers([offer('o2')]);
   await master.nextCall('DECLINE');
-  assert.equal(second.value.framework.isReconciled, false);
+  assert.equal(second.value.framework!.isReconciled, false);
   sub2.update({ task_id: { value: launched }, state: 'TASK_RUNNING', agent_id: { value: 'agent-1' }, reason: 'REASON_RECONCILIATION' });
   sub2.update({ task_id: { value: queuedB }, state: 'TASK_LOST', reason: 'REASON_RECONCILIATION' });
-  await waitUntil(() => second.value.framework.isReconciled);
+  await waitUntil(() => second.value.framework!.isReconciled);
   sub2.offers([offer('o3')]);
   const relaunch = (await master.nextCall('ACCEPT')).call.accept!.operations![0]!.launch!.task_infos!.map((x) => x.task_id.value);
   assert.deepEqual(relaunch, [queuedB], 'only the never-launched intent, under its original task ID');

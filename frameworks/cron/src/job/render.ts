@@ -79,6 +79,7 @@ export function renderRun(r: Run): Record<string, unknown> {
     trigger: r.trigger,
     status: r.state,
     queued: iso(r.createdAt),
+    launched: iso(r.launchedAt),
     started: iso(r.startedAt),
     ended: iso(r.endedAt),
     ...(r.startedAt !== undefined && r.endedAt !== undefined ? { durationMs: r.endedAt - r.startedAt } : {}),

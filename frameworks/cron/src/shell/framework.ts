@@ -140,6 +140,11 @@ export class CronFramework {
     for (;;) {
       const r = await this.o.store.flush(dirty, e);
       if (r.ok) return;
+      if (r.error.code === 'FENCED') {
+        // A newer leader owns the store: this daemon must stop acting at once.
+        this.o.onFatal?.(`deposed: ${r.error.message}`);
+        throw new Error('fenced');
+      }
       // The store is unreachable: nothing may be launched on unpersisted intents, so wait and retry.
       this.log(`store: ${r.error.message}; retrying`);
       await new Promise<void>((resolve) => this.o.clock.setTimer(500, resolve));
@@ -223,8 +228,11 @@ export class CronFramework {
   private tick(): Effects {
     const now = this.o.clock.now();
     const fx = this.o.engine.tick(now);
+    const holdMs = this.o.offerHoldMs ?? 5000;
+    // Offers are kept while something is due within the hold window (frequent jobs start at once).
+    const soon = this.o.engine.nextWake() - now <= holdMs;
     for (const [id, h] of this.held) {
-      if (now - h.at >= (this.o.offerHoldMs ?? 5000)) {
+      if (!soon && now - h.at >= holdMs) {
         this.held.delete(id);
         void this.driver.decline([h.offer], { refuse_seconds: 1 });
       }

@@ -14,6 +14,7 @@ import { err, ok, type Result } from '@agora/protocol';
 import type { JobRecord } from '../job/model.ts';
 import type { Dirty } from '../plan/engine.ts';
 import type { Run } from '../plan/run.ts';
+import { keySegment } from '@agora/state';
 import type { Kv, KvError } from './kv.ts';
 
 const enc = new TextEncoder();
@@ -80,14 +81,14 @@ export class CronStore {
 
   async flush(d: Dirty, view: EngineView): Promise<Result<void, KvError>> {
     const intents: (() => Promise<Result<unknown, KvError>>)[] = [];
-    for (const id of d.runs) { const r = view.runs.get(id); if (r) intents.push(() => this.write(`${this.root}/runs/${id}`, r)); }
+    for (const id of d.runs) { const r = view.runs.get(id); if (r) intents.push(() => this.write(`${this.root}/runs/${keySegment(id)}`, r)); }
     const rest: (() => Promise<Result<unknown, KvError>>)[] = [];
-    for (const n of d.jobs) { const j = view.jobs.get(n); if (j) rest.push(() => this.write(`${this.root}/jobs/${n}`, j)); }
-    for (const n of d.history) { const h = view.history.get(n); if (h) rest.push(() => this.write(`${this.root}/history/${n}`, h)); }
-    for (const id of d.deletedRuns) rest.push(() => this.kv.delete(`${this.root}/runs/${id}`));
+    for (const n of d.jobs) { const j = view.jobs.get(n); if (j) rest.push(() => this.write(`${this.root}/jobs/${keySegment(n)}`, j)); }
+    for (const n of d.history) { const h = view.history.get(n); if (h) rest.push(() => this.write(`${this.root}/history/${keySegment(n)}`, h)); }
+    for (const id of d.deletedRuns) rest.push(() => this.kv.delete(`${this.root}/runs/${keySegment(id)}`));
     for (const n of d.deletedJobs) {
-      rest.push(() => this.kv.delete(`${this.root}/jobs/${n}`));
-      rest.push(() => this.kv.delete(`${this.root}/history/${n}`));
+      rest.push(() => this.kv.delete(`${this.root}/jobs/${keySegment(n)}`));
+      rest.push(() => this.kv.delete(`${this.root}/history/${keySegment(n)}`));
     }
     // Intents are durable before any cursor moves past them (a crash in between replans them).
     const a = await batches(intents);
