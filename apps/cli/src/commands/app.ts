@@ -98,6 +98,7 @@ interface AppView {
   id: string;
   instances: number;
   version: string;
+  versionInfo?: { lastConfigChangeAt: string };
   tasksRunning: number;
   tasksHealthy: number;
   tasksStaged: number;
@@ -111,7 +112,9 @@ interface AppView {
 function converged(a: AppView): boolean {
   const healthy = a.healthChecks.length > 0 ? a.tasksHealthy : a.tasksRunning;
   const tasks = a.tasks ?? [];
-  return tasks.length === a.instances && healthy === a.instances && tasks.every((t) => t.version === a.version);
+  // Tasks launched since the last configuration change are current (a scaling change keeps them).
+  const since = a.versionInfo?.lastConfigChangeAt ?? a.version;
+  return tasks.length === a.instances && healthy === a.instances && tasks.every((t) => t.version >= since);
 }
 
 /** Follows a deployment until it is gone; 0 when the apps converged, 1 otherwise. */

@@ -118,7 +118,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     // Unreachable past expunge: kill (it is replaced once inactive).
     for (const i of live) {
       const s = app.unreachableStrategy;
-      if (i.state === 'TASK_UNREACHABLE' && s !== 'disabled' && now - (i.unreachableSince ?? now) >= s.expungeAfterSeconds * 1000 && s.expungeAfterSeconds > 0) {
+      if (i.state === 'TASK_UNREACHABLE' && s !== 'disabled' && now - (i.unreachableSince ?? now) >= s.expungeAfterSeconds * 1000) {
         kills.push({ instance: i, reason: 'unreachable-expunged' });
       }
     }

@@ -161,7 +161,6 @@ export function normalizeApp(p: AppPatch, path = '/', base = '/'): Result<AppSpe
     for (const k of ['gracePeriodSeconds', 'intervalSeconds', 'timeoutSeconds', 'maxConsecutiveFailures', 'delaySeconds'] as const) {
       if (h[k] < 0) issues.push({ path: at(hp, k), message: `got ${h[k]}, expected 0 or more` });
     }
-    if (h.timeoutSeconds >= h.intervalSeconds && h.intervalSeconds > 0) issues.push({ path: at(hp, 'timeoutSeconds'), message: 'timeoutSeconds must be smaller than intervalSeconds' });
   });
 
   const readinessChecks = (p.readinessChecks ?? []).map((r) => ({ ...READINESS_DEFAULTS, ...Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) }));
