@@ -19,6 +19,12 @@ export interface Cluster {
   readonly agentUrls: string[];
   /** Agent IDs in the order of `agents` (after registration). */
   agentIds(): Promise<string[]>;
+  /**
+   * SIGKILLs agent `index` (as a crash would) and, `downMs` later, starts it again with the same
+   * flags and work dir; `agents[index]` becomes the new process. Resolves once it answers and the
+   * master lists it as active.
+   */
+  restartAgent(index: number, downMs?: number): Promise<Daemon>;
   state(): Promise<MasterState>;
   stop(): Promise<void>;
 }
@@ -38,20 +44,17 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const master = startAgora('master', ['master', `--port=${masterPort}`, `--work-dir=${join(dir, 'master')}`, '--log-level=info', ...(opts.masterFlags ?? [])], dir);
   await waitFor('the master', async () => ((await fetch(`${masterUrl}/health`)).ok ? true : undefined), 30_000, 200);
   const agents: Daemon[] = [];
-  for (let i = 0; i < n; i++) {
-    const extra = typeof opts.agentFlags === 'function' ? opts.agentFlags(i) : (opts.agentFlags ?? []);
-    agents.push(
-      startAgora(`agent-${i + 1}`, [
-        'agent',
-        `--master=127.0.0.1:${masterPort}`,
-        `--port=${agentPorts[i]}`,
-        `--work-dir=${join(dir, `agent-${i + 1}`)}`,
-        `--runtime-dir=${join(dir, `agent-${i + 1}`, 'run')}`,
-        '--log-level=info',
-        ...extra,
-      ], dir),
-    );
-  }
+  const agentArgs = (i: number) => [
+    'agent',
+    `--master=127.0.0.1:${masterPort}`,
+    `--port=${agentPorts[i]}`,
+    `--work-dir=${join(dir, `agent-${i + 1}`)}`,
+    `--runtime-dir=${join(dir, `agent-${i + 1}`, 'run')}`,
+    '--log-level=info',
+    ...(typeof opts.agentFlags === 'function' ? opts.agentFlags(i) : (opts.agentFlags ?? [])),
+  ];
+  for (let i = 0; i < n; i++) agents.push(startAgora(`agent-${i + 1}`, agentArgs(i), dir));
+  const restarts = new Map<number, number>();
   const state = () => getJson<MasterState>(`${masterUrl}/master/state`);
   await waitFor(`${n} agents to register`, async () => ((await state()).slaves.filter((s) => s.active).length === n ? true : undefined), 60_000, 200);
   const agentUrls = agentPorts.map((p) => `http://127.0.0.1:${p}`);
@@ -66,6 +69,20 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       return agentPorts.map((p) => s.slaves.find((a) => a.port === p)?.id ?? '');
     },
     state,
+    async restartAgent(index, downMs = 0) {
+      await agents[index]!.kill();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      const run = (restarts.get(index) ?? 0) + 1;
+      restarts.set(index, run);
+      agents[index] = startAgora(`agent-${index + 1}-restart-${run}`, agentArgs(index), dir);
+      const port = agentPorts[index]!;
+      await waitFor(`agent ${index + 1} to re-register`, async () => {
+        // The restarted process answers on its port only once it has recovered and started.
+        const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        return up && (await state()).slaves.some((s) => s.port === port && s.active) ? true : undefined;
+      }, 60_000, 200);
+      return agents[index]!;
+    },
     async stop() {
       await Promise.all(agents.map((a) => a.stop()));
       await master.stop();
