@@ -32,7 +32,7 @@ class Recorder {
   readonly messages: Array<{ agentId: string; executorId: string; text: string }> = [];
   readonly failures: Array<{ agentId?: string; executorId?: string; status?: number; at: number }> = [];
 
-  constructor(masterUrl: string, name: string) {
+  constructor(masterUrl: string, name: string, info: { checkpoint?: boolean } = {}) {
     const scheduler: Scheduler = {
       offers: (_d, offers) => void this.offers.push(...offers),
       rescind: (id) => void (this.offers = this.offers.filter((o) => o.id.value !== id.value)),
@@ -41,7 +41,7 @@ class Recorder {
       failure: (agentId, executorId, status) =>
         void this.failures.push({ at: Date.now(), ...(agentId ? { agentId: agentId.value } : {}), ...(executorId ? { executorId: executorId.value } : {}), ...(status !== undefined ? { status } : {}) }),
     };
-    this.driver = new SchedulerDriver({ master: masterUrl, framework: { name, user: 'root', capabilities: [{ type: 'TASK_KILLING_STATE' }] }, scheduler }).start();
+    this.driver = new SchedulerDriver({ master: masterUrl, framework: { name, user: 'root', capabilities: [{ type: 'TASK_KILLING_STATE' }], ...info }, scheduler }).start();
   }
 
   /** An offer from `agentId`, or from any agent but the impatient one. */
@@ -75,8 +75,8 @@ let c: Cluster;
 /** The agent with a 2 s executor registration timeout. */
 let impatientAgent = '';
 const recorders: Recorder[] = [];
-const framework = (name: string) => {
-  const r = new Recorder(c.masterUrl, name);
+const framework = (name: string, info: { checkpoint?: boolean } = {}) => {
+  const r = new Recorder(c.masterUrl, name, info);
   recorders.push(r);
   return r;
 };
@@ -119,9 +119,9 @@ function customExecutor(id: string, extra: Partial<ExecutorInfo> = {}, env: Reco
   };
 }
 
-function customTask(offer: Offer, executor: ExecutorInfo, behaviour: 'run' | 'finish' | 'crash'): TaskInfo {
+function customTask(offer: Offer, executor: ExecutorInfo, behaviour: 'run' | 'finish' | 'crash' | `finish-after:${number}`): TaskInfo {
   return {
-    name: behaviour,
+    name: behaviour.replace(/:.*/, ''),
     task_id: { value: newTaskId(behaviour) },
     agent_id: offer.agent_id,
     resources: scalars({ cpus: 0.5, mem: 32 }),
@@ -235,6 +235,32 @@ test('an executor that never subscribes is destroyed after --executor-registrati
   const failure = await waitFor('FAILURE for the executor', () => r.failures.find((f) => f.executorId === 'silent'));
   assert.equal(failure.agentId, impatientAgent);
   await waitFor('the resources to be released', async () => ((await usedBy(r)).cpus === 0 ? true : undefined), 10_000);
+});
+
+test('a checkpointing framework\'s custom executor outlives an agent restart: same process, its update made while the agent was down delivered, later calls work', async () => {
+  const r = framework('custom-recovery', { checkpoint: true });
+  const agentId = (await c.agentIds())[0]!;
+  const offer = await r.takeOffer(agentId);
+  const executor = customExecutor('survivor');
+  const later = customTask(offer, executor, 'finish-after:1500');
+  const keep = customTask(offer, executor, 'run');
+  await launch(r, offer, [later, keep]);
+  await r.reached(later.task_id.value, 'TASK_RUNNING');
+  await r.reached(keep.task_id.value, 'TASK_RUNNING');
+  const pid = Number((await r.message(/^launched \S+ pid=(\d+)$/))[1]);
+
+  // Down for 3 s: the task finishes meanwhile, and the executor's driver keeps that update.
+  await c.restartAgent(0, 3_000);
+  const finished = await r.reached(later.task_id.value, 'TASK_FINISHED', 30_000);
+  assert.match(finished.message ?? '', /while the driver was (RECOVERING|DISCONNECTED)/, 'made while the agent was away');
+  assert.deepEqual(r.states(later.task_id.value), ['TASK_RUNNING', 'TASK_FINISHED']);
+  assert.ok(alive(pid), 'the executor process was not restarted');
+
+  assert.ok((await r.driver.message(agentId, 'survivor', 'ping:back')).ok);
+  assert.equal(Number((await r.message(/^pong:back pid=(\d+)$/))[1]), pid, 'the same process answers through the new agent');
+  await r.driver.kill(keep.task_id.value, agentId);
+  await r.reached(keep.task_id.value, 'TASK_KILLED');
+  assert.deepEqual(r.states(keep.task_id.value), ['TASK_RUNNING', 'TASK_KILLED'], 'never restarted, never lost');
 });
 
 // ───────────────────────────── task groups (the default executor) ─────────────────────────────
