@@ -12,7 +12,7 @@
  * and the launch fails without starting anything.
  */
 import { err, type ResourceStatistics, type Result } from '@agora/protocol';
-import type { ContainerLaunch, ContainerLimitation, ContainerTermination, Containerizer } from '../containerizer/containerizer.ts';
+import type { ContainerLaunch, ContainerLaunched, ContainerLimitation, ContainerTermination, Containerizer } from '../containerizer/containerizer.ts';
 import type { Fetcher } from './fetcher.ts';
 
 export class FetchingContainerizer implements Containerizer {
@@ -23,7 +23,7 @@ export class FetchingContainerizer implements Containerizer {
     readonly fetcher: Fetcher,
   ) {}
 
-  async launch(launch: ContainerLaunch): Promise<Result<{ pid: number }, string>> {
+  async launch(launch: ContainerLaunch): Promise<Result<ContainerLaunched, string>> {
     const uris = launch.executorInfo.command?.uris ?? [];
     if (uris.length > 0) {
       const controller = new AbortController();
