@@ -75,6 +75,9 @@ class ZooKeeperContender implements Contender {
       servers: this.opts.servers,
       auth: this.opts.auth,
       sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 10_000,
+      // Step down after 2/3 of the session timeout without an answer: the server cannot expire
+      // us before the full timeout, so the next leader is elected ≥ T/3 after we stepped down.
+      localExpiry: 2 / 3,
       log: this.log,
     });
     if (!opened.ok) {

@@ -1,6 +1,6 @@
 /**
  * Election and detection against one real ZooKeeper server (shared by the tests of this file,
- * each in a group path of its own). Session timeout 1 s, so losses show within ~1 s.
+ * each in a group path of its own). Session timeout 1.5 s, so losses show within ~1 s.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import type { Contender, Detector, Leadership } from './election.ts';
 import { createZooKeeperContender } from './zookeeper-contender.ts';
 import { createZooKeeperDetector } from './zookeeper-detector.ts';
 
-const T = 1_000;
+const T = 1_500;
 let zk: ZooKeeperEnsemble;
 let raw: ZkSession;
 const cleanups: Array<() => Promise<void>> = [];
@@ -176,7 +176,8 @@ test('a partitioned leader learns it lost before the next one is elected, and ca
   const reason = await within(a.lost, 3 * T, 'A learns it lost');
   const lostAfter = a.lostAt! - t0;
   assert.match(reason, /session silent/);
-  assert.ok(lostAfter <= T + 300, `A stepped down ${Math.round(lostAfter)} ms after the cut (session timeout ${T} ms)`);
+  // A leader gives up after 2/3 of the session timeout without an answer.
+  assert.ok(lostAfter <= (2 * T) / 3 + 700, `A stepped down ${Math.round(lostAfter)} ms after the cut (session timeout ${T} ms)`);
   const lb = await within(b.elected, 4 * T, 'B elected');
   assert.ok(b.electedAt! >= a.lostAt!, 'never two leaders: A stepped down before B was elected');
   const refused = await s.fenced(la.fence!).set('k', new Uint8Array([2]), 0);
@@ -238,7 +239,7 @@ test('a frozen ZooKeeper (SIGSTOP): the leader steps down within the session tim
   await zk.pause(1);
   try {
     await within(a.lost, 3 * T, 'A learns it lost');
-    assert.ok(a.lostAt! - t0 <= T + 300, `stepped down after ${Math.round(a.lostAt! - t0)} ms`);
+    assert.ok(a.lostAt! - t0 <= (2 * T) / 3 + 700, `stepped down after ${Math.round(a.lostAt! - t0)} ms`);
     assert.equal(await within(noLeader, 3 * T, 'detector: no leader'), undefined);
   } finally {
     await zk.resume(1);

@@ -7,9 +7,10 @@
  *   one stays unanswered for T/4 while "connected", the socket is dropped so the client moves to
  *   another server and keeps the session, as the Java client does.
  * - **Local expiry** (Mesos enforces it too): the client reports expiry only once it reconnects,
- *   so the session is declared over (`silent`) when no heartbeat sent in the last T has been
- *   answered. Measuring from the *send* time of the last answered heartbeat keeps us on the safe
- *   side: the server touched the session after we sent, so it cannot have expired it earlier.
+ *   so the session is declared over (`silent`) when no heartbeat sent in the last T (or the
+ *   `localExpiry` fraction of T) has been answered. Measuring from the *send* time of the last
+ *   answered heartbeat keeps us on the safe side: the server touched the session after we sent,
+ *   so it cannot have expired it earlier.
  * - **One end.** `onEnd` fires once, for expiry, local expiry, auth failure or close; the client
  *   is then closed (its ephemeral nodes go with it, or the server expires them). A new session is
  *   a new `ZkSession`.
@@ -77,6 +78,12 @@ export interface ZkSessionOptions {
   readonly sessionTimeoutMs?: number;
   /** Upper bound for every call. Default: the session timeout. */
   readonly operationTimeoutMs?: number;
+  /**
+   * The session is declared over locally after this fraction of the session timeout without an
+   * answered heartbeat (0 < f ≤ 1; default 1). Leaders use less than 1 to step down with a margin
+   * before the server can expire them, a margin that absorbs a late timer in a busy process.
+   */
+  readonly localExpiry?: number;
   readonly log?: Logger;
 }
 
@@ -239,11 +246,12 @@ export class ZkSession {
   private armDeadline(): void {
     if (this.deadline) clearTimeout(this.deadline);
     const T = this.timeoutMs;
+    const limit = Math.round(T * Math.min(1, Math.max(0.1, this.opts.localExpiry ?? 1)));
     this.deadline = setTimeout(() => {
       const silentFor = Math.round(mono() - this.lastAck);
-      if (silentFor >= T) this.end('silent', `no answer from ZooKeeper for ${silentFor} ms (session timeout ${T} ms)`);
+      if (silentFor >= limit) this.end('silent', `no answer from ZooKeeper for ${silentFor} ms (session timeout ${T} ms, given up after ${limit} ms)`);
       else this.armDeadline();
-    }, Math.max(0, this.lastAck + T - mono()));
+    }, Math.max(0, this.lastAck + limit - mono()));
     this.deadline.unref();
   }
 
