@@ -102,7 +102,7 @@ class ZooKeeperContender implements Contender {
     session.onEnd((reason, message) => this.end(`ZooKeeper session ${reason}: ${message}`));
     // Watches survive reconnection, but re-checking on every reconnection costs one read and
     // covers anything missed while disconnected.
-    session.onConnected(() => void this.check());
+    session.onConnected(() => void (this.current === 'elected' ? this.watchOwnNode(session) : this.check()));
     void this.check();
     return ok(undefined);
   }
