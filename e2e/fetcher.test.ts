@@ -127,6 +127,12 @@ test('a cached URI used by two tasks is downloaded once', async () => {
   for (const id of ids) assert.match(await sandboxFile(id, 'stdout'), /cached data/);
   assert.equal((requests.get('/data.txt') ?? 0) - before, 1);
   assert.match(await sandboxFile(ids[1]!, 'stderr'), /Found in the cache/);
+  // Mesos's fetcher metrics: the cache's configured and used size, fetches that worked and failed.
+  const metrics = await getJson<Record<string, number>>(`${c.agentUrls[0]}/metrics/snapshot`);
+  assert.equal(metrics['containerizer/fetcher/cache_size_total_bytes'], 1024 * 1024);
+  assert.equal(metrics['containerizer/fetcher/cache_size_used_bytes'], 'cached data\n'.length);
+  assert.ok(metrics['containerizer/fetcher/task_fetches_succeeded']! >= 3);
+  assert.ok(metrics['containerizer/fetcher/task_fetches_failed']! >= 1);
 });
 
 test('killing a task whose URIs are being fetched cancels the download and launches nothing', async () => {

@@ -139,7 +139,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   const connect: Connector = deps.connect ?? (() => connectChannel<internal.MasterMessage, internal.AgentMessage>(config.master.channelUrl, internal.MasterMessage));
   const link = new MasterLink({ connect, clock, logger, backoffFactorMs: config.registrationBackoffFactorMs, handlers: core.masterHandlers, ...(deps.random ? { random: deps.random } : {}) });
   core.attachMaster(link);
-  const metrics = agentMetrics({ core, registered: () => link.registered, gc, diskWatcher });
+  const metrics = agentMetrics({ core, registered: () => link.registered, gc, diskWatcher, fetcher });
   const names = new NameCache();
   const app: FastifyInstance = buildHttpServer({
     core, clock, flags: config.flags, metrics, executorHeartbeatIntervalMs: config.executorHeartbeatIntervalMs,

@@ -105,6 +105,9 @@ export class Fetcher {
     this.cache = new FetcherCache(options.cacheDir, options.cacheSize, this.logger);
   }
 
+  /** Calls of `fetchAll` that fetched everything, and that failed (Mesos's task_fetches_*). */
+  readonly counters = { succeeded: 0, failed: 0 };
+
   cacheStats(): CacheStats {
     return this.cache.stats();
   }
@@ -124,7 +127,9 @@ export class Fetcher {
     const record = { controller, done };
     this.running.add(record);
     try {
-      return await done;
+      const r = await done;
+      this.counters[r.ok ? 'succeeded' : 'failed']++;
+      return r;
     } finally {
       this.running.delete(record);
       opts.signal?.removeEventListener('abort', onAbort);

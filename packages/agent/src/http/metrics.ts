@@ -7,6 +7,7 @@ import { Resources } from '@agora/resources';
 import { MetricsRegistry } from '@agora/runtime';
 import type { AgentCore } from '../core/agent-core.ts';
 import type { DiskWatcher, GarbageCollector } from '../core/gc.ts';
+import type { Fetcher } from '../fetcher/fetcher.ts';
 import { queuedTaskInfos } from '../core/model.ts';
 
 export interface MetricSources {
@@ -14,6 +15,7 @@ export interface MetricSources {
   registered: () => boolean;
   gc?: GarbageCollector;
   diskWatcher?: DiskWatcher;
+  fetcher?: Pick<Fetcher, 'counters' | 'cacheStats'>;
 }
 
 /** Resources in use: every live executor's own plus its queued and running tasks'. */
@@ -88,6 +90,13 @@ export function agentMetrics(s: MetricSources): MetricsRegistry {
       out['gc/path_removals_succeeded'] = s.gc.succeeded;
       out['gc/path_removals_failed'] = s.gc.failed;
       out['gc/path_removals_pending'] = s.gc.pending;
+    }
+    if (s.fetcher) {
+      const cache = s.fetcher.cacheStats();
+      out['containerizer/fetcher/task_fetches_succeeded'] = s.fetcher.counters.succeeded;
+      out['containerizer/fetcher/task_fetches_failed'] = s.fetcher.counters.failed;
+      out['containerizer/fetcher/cache_size_total_bytes'] = cache.capacity;
+      out['containerizer/fetcher/cache_size_used_bytes'] = cache.bytes;
     }
     return out;
   });
