@@ -157,7 +157,7 @@ export function compileConfig(o: AgentOptions): Result<AgentConfig, string> {
   const fetcher = fetcherConfig(o, workDir);
   if (!fetcher.ok) return fetcher;
 
-  const isolation = compileIsolation(o);
+  const isolation = compileIsolation(o, workDir);
   if (!isolation.ok) return isolation;
 
   const flags: Flag[] = Object.entries(o)

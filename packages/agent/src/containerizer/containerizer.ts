@@ -11,7 +11,7 @@
  *  - `destroy` kills everything in the container (no orphans) and resolves when it is gone;
  *    destroying an unknown or finished container is a no-op.
  */
-import type { ExecutorInfo, Resource, ResourceStatistics, Result } from '@agora/protocol';
+import type { ExecutorInfo, Resource, ResourceStatistics, Result, TaskInfo } from '@agora/protocol';
 
 export type ExecutorKind = 'command' | 'custom' | 'default';
 
@@ -31,6 +31,8 @@ export interface ContainerLaunch {
   resources?: Resource[];
   /** An argv prefix the executor process itself starts through (the isolation wrapper, ADR 0004). */
   launcher?: string[];
+  /** The tasks the container starts with (image containers build their process from them). */
+  tasks?: TaskInfo[];
 }
 
 /** A limit the container hit (isolators/isolator.ts): its tasks fail with this reason and message. */

@@ -26,7 +26,7 @@ let n = 0;
 function config(root: string, isolation: string[]): IsolationConfig {
   return {
     isolation, cgroupsHierarchy: '/sys/fs/cgroup', cgroupsRoot: root, cgroupsEnableCfs: true, cgroupsLimitSwap: false, cgroupsMaxPids: 100,
-    containerDiskWatchIntervalMs: 100, enforceContainerDiskQuota: true, containerPortsWatchIntervalMs: 100, enforceContainerPorts: true, checkAgentPortRangeOnly: false,
+    containerDiskWatchIntervalMs: 100, enforceContainerDiskQuota: true, containerPortsWatchIntervalMs: 100, enforceContainerPorts: true, checkAgentPortRangeOnly: false, images: undefined,
   };
 }
 const scalar = (name: string, value: number): Resource => ({ name, type: 'SCALAR', scalar: { value } });

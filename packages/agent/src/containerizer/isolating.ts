@@ -19,6 +19,7 @@
  * A launch whose isolator fails in prepare fails (the core reports TASK_FAILED with
  * REASON_CONTAINER_LAUNCH_FAILED) and the isolators already prepared are cleaned up.
  */
+import { chownSync } from 'node:fs';
 import { err, ok, type Resource, type ResourceStatistics, type Result } from '@agora/protocol';
 import type { Logger } from '@agora/runtime';
 import type { ContainerLaunch, ContainerLimitation, ContainerTermination, Containerizer, RecoverSpec } from './containerizer.ts';
@@ -27,6 +28,7 @@ import type { ContainerSpec, Isolator, IsolatorContext, LaunchPrep } from '../is
 import { createIsolators, type IsolationConfig } from '../isolators/registry.ts';
 import { CONTAINER_ENV } from './environment.ts';
 import { findContainerProcesses } from './process-tree.ts';
+import { lookupUser } from './users.ts';
 import { containerLimits } from '../isolators/limits.ts';
 import { TASK_LAUNCHER_ENV, wrapperArgv } from '../isolators/launcher/wrapper.ts';
 
@@ -89,7 +91,12 @@ export class IsolatingContainerizer implements Containerizer {
   async launch(c: ContainerLaunch): Promise<LaunchResult> {
     await this.ensureRecovered();
     if (this.live.has(c.containerId)) return err(`container ${c.containerId} already exists`);
-    const spec: ContainerSpec = { containerId: c.containerId, directory: c.directory, limits: containerLimits(c.resources ?? []), ...(c.user !== undefined ? { user: c.user } : {}) };
+    const spec: ContainerSpec = {
+      containerId: c.containerId, directory: c.directory, limits: containerLimits(c.resources ?? []), env: c.env,
+      ...(c.user !== undefined ? { user: c.user } : {}),
+      ...(c.executorInfo.container !== undefined ? { container: c.executorInfo.container } : {}),
+      ...(c.tasks !== undefined ? { tasks: c.tasks } : {}),
+    };
     const live: Live = { spec, limitation: undefined, ended: undefined, destroying: false };
     this.live.set(c.containerId, live);
     const preps: LaunchPrep[] = [];
@@ -109,7 +116,7 @@ export class IsolatingContainerizer implements Containerizer {
       if (r.value) preps.push(r.value);
     }
     const wrapper = wrapperArgv(preps);
-    const launch: ContainerLaunch = wrapper === undefined ? c : c.kind === 'custom' ? { ...c, launcher: wrapper } : { ...c, env: { ...c.env, [TASK_LAUNCHER_ENV]: JSON.stringify(wrapper) } };
+    const launch: ContainerLaunch = wrapper === undefined ? c : c.kind === 'custom' ? { ...c, launcher: wrapper } : ownExecutorLaunch(c, wrapper);
     const r = await this.opts.inner.launch(launch);
     if (!r.ok) {
       await this.cleanup(c.containerId);
@@ -206,6 +213,26 @@ export class IsolatingContainerizer implements Containerizer {
       await iso.recover?.(known).catch((e: unknown) => this.opts.logger.error({ err: e, isolator: iso.name }, 'isolator recovery failed'));
     }
   }
+}
+
+/**
+ * The agent's own executors start tasks through the wrapper, which must be root to join cgroups
+ * and enter namespaces: the executor itself then runs as the agent's user (as it does in the
+ * executor host) and the wrapper switches each task to its user. The sandbox is given to that user.
+ */
+function ownExecutorLaunch(c: ContainerLaunch, wrapper: string[]): ContainerLaunch {
+  const { user, ...rest } = c;
+  if (user !== undefined) {
+    const u = lookupUser(user);
+    if (u) {
+      try {
+        chownSync(c.directory, u.uid, u.gid);
+      } catch {
+        // the executor reports the task's failure to write, if it comes to that
+      }
+    }
+  }
+  return { ...rest, env: { ...c.env, [TASK_LAUNCHER_ENV]: JSON.stringify(wrapper) } };
 }
 
 /** The isolating containerizer `--isolation` asks for, around the launchers (or the error naming the flag). */

@@ -82,9 +82,11 @@ async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: Executo
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const user = core.config.switchUser && asRoot ? (ex.info.command?.user ?? fw.info.user) : undefined;
   // The container's limits: the executor's resources plus its tasks' (as Mesos).
-  const resources = [...(ex.info.resources ?? []), ...queuedTaskInfos(ex).flatMap((task) => task.resources ?? [])];
+  const tasks = queuedTaskInfos(ex);
+  const resources = [...(ex.info.resources ?? []), ...tasks.flatMap((task) => task.resources ?? [])];
   const r = await core.deps.containerizer.launch({
     resources,
+    tasks,
     containerId: ex.containerId,
     frameworkId: fw.id,
     executorId: ex.id,

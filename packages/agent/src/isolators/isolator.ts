@@ -18,7 +18,7 @@
  *  - `cleanup(id)` once the container is gone: remove cgroups and state. Idempotent; also called
  *    for containers whose prepare failed half-way.
  */
-import type { ResourceStatistics, Result } from '@agora/protocol';
+import type { ContainerInfo, ResourceStatistics, Result, TaskInfo } from '@agora/protocol';
 import type { ContainerLimits } from './limits.ts';
 
 export interface ContainerSpec {
@@ -28,6 +28,12 @@ export interface ContainerSpec {
   limits: ContainerLimits;
   /** The user the container's processes run as (undefined: the agent's user). */
   user?: string;
+  /** The executor's ContainerInfo (a command task's own): image, volumes. */
+  container?: ContainerInfo;
+  /** The tasks the container starts with. */
+  tasks?: TaskInfo[];
+  /** The executor's environment (MESOS_* variables). */
+  env?: Record<string, string>;
 }
 
 /** What the launch must do so the container's processes start isolated (agora-isolate options). */
@@ -37,6 +43,8 @@ export interface LaunchPrep {
   namespaces?: Array<'pid' | 'mount'>;
   /** Bind mounts inside the container's mount namespace. */
   binds?: Array<{ source: string; target: string }>;
+  /** Run the task with runc from this bundle instead (image containers: runc does cgroups and namespaces). */
+  runc?: { root: string; bundle: string; id: string };
 }
 
 export type LimitationReason = 'REASON_CONTAINER_LIMITATION' | 'REASON_CONTAINER_LIMITATION_MEMORY' | 'REASON_CONTAINER_LIMITATION_DISK';

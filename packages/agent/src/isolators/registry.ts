@@ -3,8 +3,12 @@
  * cannot support (a cgroup controller that is not there), are errors naming the flag, so the
  * agent does not start half-isolated. The cgroups isolators share one CgroupTree.
  */
+import { isAbsolute, join, resolve } from 'node:path';
 import { err, ok, parseDurationMs, type Result } from '@agora/protocol';
 import type { Logger } from '@agora/runtime';
+import { ImageIsolator } from '../images/image-isolator.ts';
+import { detectBackend, Provisioner } from '../images/provisioner.ts';
+import { ImageStore } from '../images/store.ts';
 import { CgroupsCpuIsolator } from './cgroups/cpu.ts';
 import { detectLayout } from './cgroups/hierarchy.ts';
 import { CgroupsMemIsolator } from './cgroups/mem.ts';
@@ -32,14 +36,17 @@ export interface IsolationConfig {
   containerPortsWatchIntervalMs: number;
   enforceContainerPorts: boolean;
   checkAgentPortRangeOnly: boolean;
+  /** `--image-providers=docker`: the docker/runtime isolator (images/). */
+  images: { registryDir: string; storeDir: string; backend: 'auto' | 'overlay' | 'copy'; allowedHostPaths: string[] } | undefined;
 }
 
 /** The flag values (as AgentOptions has them) → a validated IsolationConfig. */
 export function compileIsolation(o: {
   isolation: string; cgroupsHierarchy: string; cgroupsRoot: string; cgroupsEnableCfs: boolean; cgroupsLimitSwap: boolean; cgroupsMaxPids: number;
   containerDiskWatchInterval: string; enforceContainerDiskQuota: boolean; containerPortsWatchInterval: string; enforceContainerPorts: boolean;
-  checkAgentPortRangeOnly: boolean;
-}): Result<IsolationConfig, string> {
+  checkAgentPortRangeOnly: boolean; imageProviders: string; dockerRegistry?: string | undefined; dockerStoreDir?: string | undefined;
+  imageProvisionerBackend: string; allowedHostPaths: string[];
+}, workDir: string): Result<IsolationConfig, string> {
   const names = o.isolation.split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
     if (!(ISOLATOR_NAMES as readonly string[]).includes(n)) return err(`--isolation: unknown isolator '${n}' (known: ${ISOLATOR_NAMES.join(', ')})`);
@@ -52,7 +59,19 @@ export function compileIsolation(o: {
   if (!disk.ok || disk.value <= 0) return err(`--container-disk-watch-interval: ${disk.ok ? 'must be positive' : disk.error}`);
   const ports = parseDurationMs(o.containerPortsWatchInterval);
   if (!ports.ok || ports.value <= 0) return err(`--container-ports-watch-interval: ${ports.ok ? 'must be positive' : ports.error}`);
+  const providers = o.imageProviders.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  for (const p of providers) if (p !== 'docker') return err(`--image-providers: '${p}' is not supported (only docker)`);
+  let images: IsolationConfig['images'];
+  if (providers.length > 0) {
+    if (o.dockerRegistry === undefined || !isAbsolute(o.dockerRegistry)) return err('--docker-registry: with --image-providers=docker, give the absolute path of a directory of docker-save tarballs / OCI layouts');
+    const backend = o.imageProvisionerBackend;
+    if (backend !== 'auto' && backend !== 'overlay' && backend !== 'copy') return err(`--image-provisioner-backend: '${backend}' is not one of auto, overlay, copy`);
+    const bad = o.allowedHostPaths.find((p) => !isAbsolute(p));
+    if (bad !== undefined) return err(`--allowed-host-paths: '${bad}' is not an absolute path`);
+    images = { registryDir: o.dockerRegistry, storeDir: resolve(o.dockerStoreDir ?? join(workDir, 'store', 'docker')), backend, allowedHostPaths: o.allowedHostPaths };
+  }
   return ok({
+    images,
     isolation: names,
     cgroupsHierarchy: o.cgroupsHierarchy,
     cgroupsRoot: o.cgroupsRoot,
@@ -102,6 +121,12 @@ export function createIsolators(cfg: IsolationConfig, deps: { logger: Logger; ag
     }
     if (!made.ok) return err(`--isolation: ${name}: ${made.error}`);
     isolators.push(made.value);
+  }
+  // Last: runc joins the cgroups the isolators above created.
+  if (cfg.images) {
+    const store = new ImageStore({ registryDir: cfg.images.registryDir, storeDir: cfg.images.storeDir });
+    const provisioner = new Provisioner(join(cfg.images.storeDir, 'containers'), detectBackend(cfg.images.backend));
+    isolators.push(new ImageIsolator({ store, provisioner, runcRoot: join(cfg.images.storeDir, 'runc'), cgroupsRoot: cfg.cgroupsRoot, allowedHostPaths: cfg.images.allowedHostPaths, logger: deps.logger }));
   }
   return ok({ isolators, tree });
 }

@@ -9,6 +9,9 @@ export const TASK_LAUNCHER_ENV = 'AGORA_TASK_LAUNCHER';
 export const ISOLATE_SCRIPT = fileURLToPath(new URL('./agora-isolate', import.meta.url));
 
 export function wrapperArgv(preps: readonly LaunchPrep[]): string[] | undefined {
+  // An image container: runc joins the cgroups and makes the namespaces itself (images/).
+  const runc = preps.find((p) => p.runc !== undefined)?.runc;
+  if (runc) return ['/bin/sh', ISOLATE_SCRIPT, `--runc-root=${runc.root}`, `--runc-bundle=${runc.bundle}`, `--runc-id=${runc.id}`];
   const args: string[] = [];
   const ns = new Set<string>();
   for (const p of preps) {
