@@ -5,8 +5,8 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { err, internal, ok, type Result } from '@agora/protocol';
-import { connectChannel, createLogger, systemClock, type Clock, type DaemonHandle, type FastifyInstance, type Logger } from '@agora/runtime';
+import { err, ok, type Result } from '@agora/protocol';
+import { createLogger, systemClock, type Clock, type DaemonHandle, type FastifyInstance, type Logger } from '@agora/runtime';
 import { Checkpointer, currentBootId } from './checkpoint/checkpointer.ts';
 import { removeTree } from './checkpoint/files.ts';
 import { MetaLayout } from './checkpoint/paths.ts';
@@ -27,6 +27,7 @@ import { diskSandboxes, SandboxLayout } from './core/sandbox.ts';
 import { buildHttpServer } from './http/server.ts';
 import { agentMetrics } from './http/metrics.ts';
 import { randomIds, type IdSource } from './ids.ts';
+import { masterDialer } from './master/leader-connector.ts';
 import { MasterLink, type Connector } from './master/link.ts';
 import { machineFacts, totalResources } from './resource-detection.ts';
 
@@ -136,8 +137,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   const recovered = recovery.value.agentId !== undefined;
   // Executors know the agent by the endpoint they were given: come back on the same port.
   const listenPort = config.port === 0 && recovery.value.port !== undefined ? recovery.value.port : config.port;
-  const connect: Connector = deps.connect ?? (() => connectChannel<internal.MasterMessage, internal.AgentMessage>(config.master.channelUrl, internal.MasterMessage));
+  const dialer = masterDialer(config.master, { logger });
+  if (!dialer.ok) return err(`--master: ${dialer.error}`);
+  const connect: Connector = deps.connect ?? dialer.value.connect;
   const link = new MasterLink({ connect, clock, logger, backoffFactorMs: config.registrationBackoffFactorMs, handlers: core.masterHandlers, ...(deps.random ? { random: deps.random } : {}) });
+  dialer.value.follow(link);
   core.attachMaster(link);
   const metrics = agentMetrics({ core, registered: () => link.registered, gc, diskWatcher, fetcher });
   const names = new NameCache();
@@ -150,6 +154,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   } catch (e) {
     // Recovered executors keep running for the next attempt; otherwise nothing may be left behind.
     if (!recovered) await containerizer.close().catch(() => undefined);
+    await dialer.value.close();
     return err(`--port: cannot listen on ${config.bindIp}:${listenPort}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const address = app.server.address();
@@ -178,6 +183,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
       removeTree(meta.latestAgentLink());
       link.send({ type: 'UNREGISTER_AGENT' });
       link.close();
+      await dialer.value.close();
       gc.close();
       // Long-lived streams and keep-alive sockets must not hold the shutdown for their timeouts.
       const serverClosed = app.close();
@@ -191,7 +197,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
   const shutdownByMaster = new Promise<string>((resolve) => core.onShutdown((why) => void close().then(() => resolve(why))));
   const registered = new Promise<string>((resolve) => core.onRegistered(resolve));
   link.start();
-  logger.info({ url: `http://${config.advertiseIp}:${port}`, master: config.master.channelUrl, workDir: config.workDir, resources: resources.value.toString() }, 'agent started');
+  logger.info({ url: `http://${config.advertiseIp}:${port}`, master: dialer.value.description, workDir: config.workDir, resources: resources.value.toString() }, 'agent started');
   return ok({
     url: `http://${config.advertiseIp}:${port}`,
     agentId: () => core.agentId,

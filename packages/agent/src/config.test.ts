@@ -39,7 +39,8 @@ test('defaults follow Mesos; flags accept dashes or underscores', () => {
 
 test('errors name the flag', () => {
   assert.equal(compileConfig({ ...options([]), master: undefined }).ok, false);
-  assert.match(String(compile(['--master=zk://h:2181/mesos'])), /^--master: ZooKeeper/);
+  assert.match(String(compile(['--master=zk://h:2181/'])), /^--master: invalid ZooKeeper URL/);
+  assert.equal(unwrap(compileConfig(options(['--master=zk://h1:2181,h2/agora']))).master.zk, 'zk://h1:2181,h2/agora');
   assert.match(String(compile(['--gc-delay=1fortnight'])), /^--gc-delay: unknown duration unit/);
   assert.match(String(compile(['--executor-registration-timeout=0secs'])), /^--executor-registration-timeout: must be at least/);
   assert.match(String(compile(['--resources=cpus:-1'])), /^--resources: /);
@@ -97,10 +98,10 @@ test('main: flag errors exit 2 naming the flag, startup errors exit 1', async ()
   process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
   try {
     assert.equal(await main(['--port=abc']), 2);
-    assert.equal(await main(['--master=zk://x/y', '--work-dir=/tmp/agora-main-test']), 1);
+    assert.equal(await main(['--master=file:///etc/master', '--work-dir=/tmp/agora-main-test']), 1);
   } finally {
     process.stderr.write = write;
   }
   assert.match(stderr.join(''), /--port: expected an integer/);
-  assert.match(stderr.join(''), /--master: ZooKeeper/);
+  assert.match(stderr.join(''), /--master: file:\/\/ master detection is not supported/);
 });

@@ -67,7 +67,7 @@ test('emulated agents register over their own WebSockets and run tasks through t
 });
 
 test('bad options are errors naming the option', async () => {
-  const r = await startEmulatedAgents({ master: 'zk://x/mesos', count: 1 });
+  const r = await startEmulatedAgents({ master: 'file:///etc/mesos', count: 1 });
   assert.ok(!r.ok && r.error.startsWith('master:'));
   const r2 = await startEmulatedAgents({ master: '127.0.0.1:1', count: 1, resources: 'cpus:-1' });
   assert.ok(!r2.ok && r2.error.startsWith('resources:'));

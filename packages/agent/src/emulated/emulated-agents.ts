@@ -5,6 +5,7 @@
  * HTTP server. Thousands run in one process; each keeps only its core's maps and its channel.
  */
 import { err, internal, ok, type Result } from '@agora/protocol';
+import { createMasterDetector } from '@agora/state';
 import { connectChannel, Limiter, silentLogger, systemClock, type Clock, type Logger } from '@agora/runtime';
 import { parseAttributes } from '../attributes.ts';
 import { FakeContainerizer } from '../containerizer/fake.ts';
@@ -12,12 +13,13 @@ import { AgentCore } from '../core/agent-core.ts';
 import { NO_SANDBOXES, SandboxLayout } from '../core/sandbox.ts';
 import { randomIds } from '../ids.ts';
 import { parseMasterAddress } from '../master/master-address.ts';
+import { zkDialer, type MasterDialer } from '../master/leader-connector.ts';
 import { MasterLink, type Connector } from '../master/link.ts';
 import { parseResourcesFlag } from '../resource-detection.ts';
 import { startEmulatedExecutor } from './emulated-executor.ts';
 
 export interface EmulatedAgentsOptions {
-  /** The master, `host:port`. */
+  /** The master, `host:port`, or `zk://…/path` to follow the leader. */
   master: string;
   count: number;
   /** Each agent's resources, Mesos text or JSON (default `cpus:8;mem:16384;disk:102400;ports:[31000-32000]`). */
@@ -68,10 +70,22 @@ export async function startEmulatedAgents(opts: EmulatedAgentsOptions): Promise<
   const prefix = opts.hostnamePrefix ?? 'emulated-agent-';
   const layout = new SandboxLayout('/emulated');
   const agents: Array<EmulatedAgent & { link: MasterLink; containers: FakeContainerizer }> = [];
+  // With zk://, one detector (one ZooKeeper session) serves every agent; only the dial itself is limited.
+  let dialer: MasterDialer | undefined;
+  if (master.value.zk !== undefined) {
+    const detector = createMasterDetector(master.value.zk, { log: logger });
+    if (!detector.ok) return err(`master: ${detector.error}`);
+    dialer = zkDialer(detector.value, master.value.zk, logger, {
+      dial: (url) => limiter.run(() => connectChannel<internal.MasterMessage, internal.AgentMessage>(url, internal.MasterMessage)),
+    });
+  }
   const registrations: Promise<string>[] = [];
   for (let i = 0; i < opts.count; i++) {
     const attrs = parseAttributes((opts.attributes ?? '').replace(/\{i\}/g, String(i)));
-    if (!attrs.ok) return err(`attributes: ${attrs.error}`);
+    if (!attrs.ok) {
+      await dialer?.close();
+      return err(`attributes: ${attrs.error}`);
+    }
     const hostname = `${prefix}${String(i).padStart(5, '0')}`;
     const holder: { core?: AgentCore } = {};
     const containers = new FakeContainerizer({ record: false, onLaunch: (launch) => startEmulatedExecutor(holder.core!, launch, containers) });
@@ -87,7 +101,9 @@ export async function startEmulatedAgents(opts: EmulatedAgentsOptions): Promise<
     );
     holder.core = core;
     const dial: Connector = opts.connect?.(i) ?? (() => connectChannel<internal.MasterMessage, internal.AgentMessage>(master.value.channelUrl, internal.MasterMessage));
-    const link = new MasterLink({ connect: () => limiter.run(dial), clock, logger, backoffFactorMs: opts.registrationBackoffFactorMs ?? 1000, handlers: core.masterHandlers });
+    const connect: Connector = opts.connect ? () => limiter.run(dial) : (dialer?.connect ?? (() => limiter.run(dial)));
+    const link = new MasterLink({ connect, clock, logger, backoffFactorMs: opts.registrationBackoffFactorMs ?? 1000, handlers: core.masterHandlers });
+    dialer?.follow(link);
     core.attachMaster(link);
     registrations.push(new Promise<string>((resolve) => core.onRegistered(resolve)));
     agents.push({
@@ -119,6 +135,7 @@ export async function startEmulatedAgents(opts: EmulatedAgentsOptions): Promise<
     close() {
       closing ??= (async () => {
         for (const a of agents) a.link.close('emulated agents stopping');
+        await dialer?.close();
         await Promise.all(agents.map(async (a) => {
           const stopped = a.core.stop();
           await a.containers.close();

@@ -1,10 +1,14 @@
 /**
  * `--master` as Mesos operators write it: `host:port`, `master@host:port`, `http://host:port`
- * (or `ws://`). ZooKeeper detection (`zk://`) arrives with leader election.
+ * (or `ws://`), or `zk://[user:pass@]host:port[,host:port]/path` to follow whichever master leads
+ * in ZooKeeper (see leader-connector.ts).
  */
 import { err, ok, internal, type Result } from '@agora/protocol';
+import { parseZkUrl } from '@agora/state';
 
 export interface MasterAddress {
+  /** `zk://…`: the leader is detected in ZooKeeper; `host`, `port` and `channelUrl` are then unused. */
+  zk?: string;
   host: string;
   port: number;
   /** The agent channel's WebSocket URL (ADR 0002). */
@@ -14,7 +18,10 @@ export interface MasterAddress {
 export function parseMasterAddress(text: string): Result<MasterAddress, string> {
   let rest = text.trim();
   if (rest === '') return err('is empty');
-  if (/^zk:\/\//i.test(rest)) return err('ZooKeeper master detection (zk://) is not supported yet; give the master as host:port');
+  if (/^zk:\/\//i.test(rest)) {
+    const url = parseZkUrl(rest);
+    return url.ok ? ok({ zk: rest, host: '', port: 0, channelUrl: '' }) : err(url.error);
+  }
   if (/^file:\/\//i.test(rest)) return err('file:// master detection is not supported; give the master as host:port');
   const scheme = /^(https?|wss?):\/\//i.exec(rest);
   let secure = false;

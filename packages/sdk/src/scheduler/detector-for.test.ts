@@ -18,8 +18,11 @@ test('detectorFor: http and host:port addresses get a StaticMasterDetector at th
 });
 
 test('detectorFor: unusable addresses are error values; zk:// without a ZooKeeper detector says so', () => {
-  const zk = detectorFor('zk://zk1:2181,zk2:2181/mesos');
+  const zk = detectorFor('zk://zk1:2181,zk2:2181/mesos', {}, {});
   assert.ok(!zk.ok && /ZooKeeper detector/.test(zk.error), JSON.stringify(zk));
+  // The default table has the ZooKeeper detector; a bad zk:// address is an error value from it.
+  const badZk = detectorFor('zk://zk1:2181/');
+  assert.ok(!badZk.ok && /invalid ZooKeeper URL/.test(badZk.error), JSON.stringify(badZk));
   const bad = detectorFor('ftp://m1:21');
   assert.ok(!bad.ok && /unsupported scheme ftp:/.test(bad.error));
   assert.ok(!detectorFor('  ').ok);

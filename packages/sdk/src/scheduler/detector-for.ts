@@ -11,6 +11,7 @@
  */
 import { err, ok, type Result } from '@agora/protocol';
 import { normalizeMasterUrl, StaticMasterDetector, type MasterDetector } from './detector.ts';
+import { zooKeeperMasterDetector } from './zk-detector.ts';
 
 export interface DetectorFactoryOptions {
   /** The HTTP client detectors that ask masters use (the driver's own `fetch`). */
@@ -23,7 +24,9 @@ export type DetectorFactory = (address: string, opts: DetectorFactoryOptions) =>
  * Detectors for address schemes other than http(s) and bare `host:port`, keyed by the scheme in
  * lower case. ZooKeeper detection (`zk`) is registered here by its own module.
  */
-export const DETECTOR_SCHEMES: Readonly<Record<string, DetectorFactory>> = {};
+export const DETECTOR_SCHEMES: Readonly<Record<string, DetectorFactory>> = {
+  zk: (address) => zooKeeperMasterDetector(address),
+};
 
 /** The scheme of `zk://…`-style addresses (lower case), or undefined for host:port and master@host:port. */
 function schemeOf(address: string): string | undefined {

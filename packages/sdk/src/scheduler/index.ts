@@ -4,6 +4,7 @@ export {
   SchedulerDriver, SCHEDULER_PATH,
   type SchedulerDriverOptions, type FrameworkInfoInput, type DriverState, type StopReason, type CallReply, type CallError, type CallResult,
 } from './driver.ts';
+export { masterBaseUrl, zooKeeperMasterDetector, type ZooKeeperMasterDetectorOptions } from './zk-detector.ts';
 export { detectorFor, DETECTOR_SCHEMES, type DetectorFactory, type DetectorFactoryOptions } from './detector-for.ts';
 export { StaticMasterDetector, normalizeMasterUrl, originOfLocation, describeFetchError, type MasterDetector, type StaticDetectorOptions } from './detector.ts';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
