@@ -124,6 +124,18 @@ export class ZooKeeperEnsemble {
   /** Starts the servers and waits until every one serves clients. */
   static async start(opts: ZooKeeperEnsembleOptions = {}): Promise<ZooKeeperEnsemble> {
     if (!existsSync(ZOOKEEPER_JAR)) throw new Error(`ZooKeeper is not installed (${ZOOKEEPER_JAR} missing; apt-get install zookeeper)`);
+    // A port found free can be taken by another process before the JVM binds it; the server
+    // then exits at once. Such a start is tried again on new ports (twice at most).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ZooKeeperEnsemble.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof ExitedEarly)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: ZooKeeperEnsembleOptions): Promise<ZooKeeperEnsemble> {
     const size = opts.size ?? 1;
     const tick = opts.tickTimeMs ?? 250;
     const dir = mkdtempSync(join(opts.baseDir ?? tmpdir(), 'agora-zk-'));
@@ -169,8 +181,10 @@ export class ZooKeeperEnsemble {
       await ensemble.waitServing(undefined, opts.startTimeoutMs ?? 30_000);
     } catch (e) {
       const logs = members.map((m) => `--- server ${m.id} (${m.logFile}):\n${tail(m.logFile, 15)}`).join('\n');
+      const exited = members.some((m) => !m.running);
       await ensemble.stop();
-      throw new Error(`${(e as Error).message}\n${logs}`);
+      const message = `${(e as Error).message}\n${logs}`;
+      throw exited ? new ExitedEarly(message) : new Error(message);
     }
     return ensemble;
   }
@@ -266,6 +280,8 @@ export class ZooKeeperEnsemble {
     if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+class ExitedEarly extends Error {}
 
 /** Sends a four-letter word (`ruok`, `srvr`, `mntr`, `cons`, …) and returns the answer. */
 export function fourLetterWord(port: number, word: string, timeoutMs = 2_000, host = '127.0.0.1'): Promise<string> {
