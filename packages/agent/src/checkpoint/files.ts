@@ -18,6 +18,15 @@ const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 let seq = 0;
 
+/** Removes a temporary file left by a failed write; it may not even be creatable. */
+function discard(tmp: string): void {
+  try {
+    rmSync(tmp, { force: true });
+  } catch {
+    // nothing to remove
+  }
+}
+
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
@@ -53,7 +62,7 @@ export function writeAtomic(path: string, data: string): Result<void, string> {
     fsyncDir(dir);
     return ok(undefined);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    discard(tmp);
     return err(`cannot write ${path}: ${why(e)}`);
   }
 }
@@ -94,7 +103,7 @@ export function replaceSymlink(target: string, link: string): Result<void, strin
     fsyncDir(dirname(link));
     return ok(undefined);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    discard(tmp);
     return err(`cannot link ${link}: ${why(e)}`);
   }
 }

@@ -3,10 +3,11 @@
  * (or fails with `failNext`); a container ends when `exit` (or `destroy`) is called.
  */
 import { err, ok, type Result } from '@agora/protocol';
-import type { ContainerLaunch, ContainerTermination, Containerizer } from './containerizer.ts';
+import type { ContainerLaunch, ContainerTermination, Containerizer, RecoverSpec } from './containerizer.ts';
 
 interface FakeContainer {
-  launch: ContainerLaunch;
+  /** Undefined for a container adopted by `recover`. */
+  launch: ContainerLaunch | undefined;
   done: Promise<ContainerTermination>;
   finish: (t: ContainerTermination) => void;
 }
@@ -17,6 +18,9 @@ export class FakeContainerizer implements Containerizer {
   readonly destroyed: string[] = [];
   /** The next launch fails with this message. */
   failNext: string | undefined;
+  /** Containers `recover` finds still running (as a restarted agent would); every call is kept in `recoverCalls`. */
+  readonly survivors = new Set<string>();
+  readonly recoverCalls: RecoverSpec[][] = [];
   private readonly live = new Map<string, FakeContainer>();
   private nextPid = 1000;
 
@@ -39,6 +43,19 @@ export class FakeContainerizer implements Containerizer {
     this.live.set(launch.containerId, { launch, done, finish });
     this.opts.onLaunch?.(launch);
     return Promise.resolve(ok({ pid: this.nextPid++ }));
+  }
+
+  recover(specs: readonly RecoverSpec[]): Promise<Set<string>> {
+    this.recoverCalls.push([...specs]);
+    const adopted = new Set<string>();
+    for (const s of specs) {
+      if (!this.survivors.has(s.containerId) || this.live.has(s.containerId)) continue;
+      let finish!: (t: ContainerTermination) => void;
+      const done = new Promise<ContainerTermination>((r) => (finish = r));
+      this.live.set(s.containerId, { launch: undefined, done, finish });
+      adopted.add(s.containerId);
+    }
+    return Promise.resolve(adopted);
   }
 
   wait(containerId: string): Promise<ContainerTermination> {

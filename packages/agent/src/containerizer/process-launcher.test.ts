@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { silentLogger } from '@agora/runtime';
 import type { ContainerLaunch } from './containerizer.ts';
 import { CONTAINER_ENV } from './environment.ts';
 import { ProcessLauncher } from './process-launcher.ts';
-import { findContainerProcesses, listProcesses } from './process-tree.ts';
+import { findContainerProcesses, listProcesses, readProc, startTimeOf } from './process-tree.ts';
 
 function sandbox(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'agora-pl-'));
@@ -117,4 +118,49 @@ test('shell=false runs value with arguments as the whole argv', async (t) => {
   assert.ok(r.ok);
   await l.wait('c-argv');
   assert.equal(readFileSync(join(dir, 'stdout'), 'utf8'), 'my-sh\n');
+});
+
+test('recover: a PID is adopted only with its recorded start time; a process that reused the PID is left alone', async (t) => {
+  const dir = sandbox(t);
+  const first = launcher();
+  const started = await first.launch(launchOf(dir, 'c-adopt', 'exec sleep 30'));
+  assert.ok(started.ok);
+  const pid = started.value.pid;
+  const starttime = startTimeOf(pid)!;
+  // "The agent dies": a new launcher, which is not the executor's parent, recovers it.
+  const second = new ProcessLauncher({ logger: silentLogger, entryPoint: () => undefined, adoptedPollMs: 20 });
+  const wrong = await second.recover([{ containerId: 'c-adopt', kind: 'custom', pid, starttime: starttime + 1 }]);
+  assert.equal(wrong.size, 0, 'another start time: someone else has this PID now');
+  const third = new ProcessLauncher({ logger: silentLogger, entryPoint: () => undefined, adoptedPollMs: 20 });
+  const stray = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+  t.after(() => stray.kill('SIGKILL'));
+  const foreign = await third.recover([{ containerId: 'c-foreign', kind: 'custom', pid: stray.pid!, starttime: startTimeOf(stray.pid!)! + 1 }]);
+  assert.equal(foreign.size, 0);
+  assert.ok(readProc(stray.pid!) !== undefined, 'a process with a reused PID and no marker of ours survives');
+  await first.destroy('c-adopt');
+});
+
+test('recover: an adopted executor is watched and destroyed like a launched one', async (t) => {
+  const dir = sandbox(t);
+  const first = launcher();
+  const a = await first.launch(launchOf(dir, 'c-a', 'exec sleep 30'));
+  const b = await first.launch(launchOf(dir, 'c-b', 'exec sleep 30'));
+  assert.ok(a.ok && b.ok);
+  const second = new ProcessLauncher({ logger: silentLogger, entryPoint: () => undefined, adoptedPollMs: 20 });
+  const adopted = await second.recover([
+    { containerId: 'c-a', kind: 'custom', pid: a.value.pid, starttime: startTimeOf(a.value.pid)! },
+    { containerId: 'c-b', kind: 'custom', pid: b.value.pid, starttime: startTimeOf(b.value.pid)! },
+    { containerId: 'c-gone', kind: 'custom' },
+  ]);
+  assert.deepEqual([...adopted].sort(), ['c-a', 'c-b']);
+  assert.deepEqual(second.containers().sort(), ['c-a', 'c-b']);
+  // One exits on its own (killed from outside), the other is destroyed.
+  process.kill(a.value.pid, 'SIGKILL');
+  const endA = await second.wait('c-a');
+  assert.equal(endA.status, -1, 'not our child: the exit status is unknown');
+  await second.destroy('c-b');
+  const endB = await second.wait('c-b');
+  assert.equal(endB.status, -1);
+  assert.equal(findContainerProcesses([], `${CONTAINER_ENV}=c-b`).length, 0);
+  assert.deepEqual(second.containers(), []);
 });

@@ -181,3 +181,28 @@ test('an update without a valid uuid is refused; a runaway stream is bounded', (
   for (let i = 0; i < 3; i++) assert.ok(m.update(make('t1', 'TASK_RUNNING')).ok);
   assert.ok(!m.update(make('t1', 'TASK_RUNNING')).ok);
 });
+
+test('a recovered stream: head re-sent on resume with the retry schedule, old uuids still duplicates, acks recorded', () => {
+  const acks: string[] = [];
+  const store: StatusUpdateStore = { recordUpdate: () => ok(undefined), recordAck: (k, u) => (acks.push(`${k.taskId} ${uuidKey(u)!.slice(-2)}`), ok(undefined)), remove: () => {} };
+  const { clock, m, make, sent } = setup({ store });
+  m.pause();
+  const done = make('t1', 'TASK_STARTING');
+  const running = make('t1', 'TASK_RUNNING');
+  const finished = make('t1', 'TASK_FINISHED');
+  const key = { frameworkId: 'fw-1', taskId: 't1', executorId: 'e1', containerId: 'c1' };
+  m.recover(key, [running, finished], [done, running, finished].map((u) => uuidKey(u.uuid!)!), [uuidKey(done.uuid!)!]);
+  assert.equal(sent.length, 0, 'nothing while paused (not registered yet)');
+  m.resume();
+  assert.deepEqual(sent.map((u) => [u.status.state, u.latest_state]), [['TASK_RUNNING', 'TASK_FINISHED']]);
+  clock.advance(10 * SEC);
+  clock.advance(20 * SEC);
+  assert.equal(sent.length, 3, 'retried after 10 s, then 20 s');
+  assert.deepEqual(m.update({ ...done }), ok(false), 'acknowledged before the restart: a duplicate');
+  assert.deepEqual(m.update({ ...running }), ok(false), 'received before the restart: a duplicate');
+  assert.ok(m.acknowledgement('fw-1', 't1', running.uuid!).ok);
+  assert.equal(sent.at(-1)!.status.state, 'TASK_FINISHED');
+  assert.ok(m.acknowledgement('fw-1', 't1', finished.uuid!).ok);
+  assert.equal(m.streamCount, 0);
+  assert.equal(acks.length, 2, 'acknowledgements of a recovered stream are checkpointed');
+});

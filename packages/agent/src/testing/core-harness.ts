@@ -7,11 +7,11 @@ import { unwrap, type executor, type FrameworkInfo, type internal, type TaskInfo
 import { Resources } from '@agora/resources';
 import { FakeClock, silentLogger } from '@agora/runtime';
 import { FakeContainerizer } from '../containerizer/fake.ts';
-import { AgentCore, type CoreConfig } from '../core/agent-core.ts';
+import { AgentCore, type CoreConfig, type CoreDeps } from '../core/agent-core.ts';
 import { executorMessage, executorUpdate, subscribe, subscriptionClosed } from '../core/executor-lifecycle.ts';
 import type { ExecutorSink } from '../core/model.ts';
 import { NO_SANDBOXES, SandboxLayout } from '../core/sandbox.ts';
-import { sequentialIds } from '../ids.ts';
+import { sequentialIds, type IdSource } from '../ids.ts';
 import { MasterLink } from '../master/link.ts';
 import { flush, ScriptedMaster } from './scripted-master.ts';
 
@@ -66,12 +66,13 @@ export class CoreHarness {
   readonly containerizer = new FakeContainerizer();
   readonly core: AgentCore;
   readonly link: MasterLink;
-  readonly ids = sequentialIds();
+  readonly ids: IdSource;
 
-  constructor(config: Partial<CoreConfig> = {}) {
+  constructor(config: Partial<CoreConfig> = {}, deps: Partial<CoreDeps> = {}) {
+    this.ids = deps.ids ?? sequentialIds();
     this.core = new AgentCore(coreConfig(config), {
       clock: this.clock, ids: this.ids, logger: silentLogger, containerizer: this.containerizer,
-      layout: new SandboxLayout('/work'), sandboxes: NO_SANDBOXES,
+      layout: new SandboxLayout('/work'), sandboxes: NO_SANDBOXES, ...deps,
     });
     this.link = new MasterLink({ connect: this.master.connect, clock: this.clock, logger: silentLogger, backoffFactorMs: 1000, random: () => 0, handlers: this.core.masterHandlers });
     this.core.attachMaster(this.link);
