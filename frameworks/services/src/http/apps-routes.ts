@@ -42,7 +42,17 @@ function labelMatch(selector: string, labels: Readonly<Record<string, string>>):
 export function registerApps(app: FastifyInstance, ctx: HttpContext): void {
   const s = ctx.services;
 
+  // Serialized answers per query, valid while the state generation does not change.
+  let cacheGen = -1;
+  const cache = new Map<string, Buffer>();
   app.get('/v2/apps', async (req, reply) => {
+    if (cacheGen !== s.generation) {
+      cache.clear();
+      cacheGen = s.generation;
+    }
+    const key = req.url;
+    const hit = cache.get(key);
+    if (hit) return reply.code(200).header('content-type', 'application/json').send(hit);
     const q = query(req);
     const emb = embeds(q);
     const byApp = s.state.byApp();
@@ -53,7 +63,9 @@ export function registerApps(app: FastifyInstance, ctx: HttpContext): void {
       .filter((a) => (idf === null || a.id.includes(idf)) && (cmd === null || (a.cmd ?? '').includes(cmd)) && (label === null || labelMatch(label, a.labels)))
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((a) => appInfo(s.state, a, emb, byApp.get(a.id) ?? []));
-    return sendJson(reply, 200, { apps });
+    const body = Buffer.from(JSON.stringify({ apps }));
+    if (cache.size < 64) cache.set(key, body);
+    return reply.code(200).header('content-type', 'application/json').send(body);
   });
 
   app.post('/v2/apps', async (req, reply) => {

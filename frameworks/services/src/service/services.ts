@@ -63,6 +63,7 @@ export class Services {
   private suppressed = false;
   private closed = false;
   private kicked = false;
+  private gen = 0;
 
   constructor(private readonly opts: ServicesOptions) {}
 
@@ -70,9 +71,17 @@ export class Services {
     return this.opts.clock.now();
   }
 
+  /**
+   * Bumped after every serial operation: any state change happens inside one, so a view computed
+   * at one generation stays valid until the next (GET /v2/apps caches on it).
+   */
+  get generation(): number {
+    return this.gen;
+  }
+
   /** Runs `fn` after every earlier operation; the only place state changes. */
   serial<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.queueTail.then(fn);
+    const run = this.queueTail.then(fn).finally(() => void this.gen++);
     this.queueTail = run.catch(() => undefined);
     return run;
   }
