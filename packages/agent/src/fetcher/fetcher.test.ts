@@ -78,6 +78,7 @@ test('hostile output names and URIs fail the fetch, naming the URI, and write no
     [{ value: join(root, 'a'), output_file: 'a\0b' }, /contains NUL/],
     [{ value: join(root, 'a'), output_file: 'dir/' }, /ends with '\/'/],
     [{ value: join(root, 'a'), output_file: '.' }, /names no file/],
+    [{ value: join(root, 'a'), output_file: `${'d/'.repeat(2100)}a` }, /longer than 4095 bytes/],
     [{ value: join(root, 'a'), output_file: 'escape/a' }, /cannot put 'escape\/a' in the sandbox: .*escape' is a symbolic link/],
     [{ value: `${root}/a\0` }, /illegal characters in the URI/],
     [{ value: `${root}/it's` }, /illegal characters/],

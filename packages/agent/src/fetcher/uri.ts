@@ -15,6 +15,7 @@
  * a `..` component is refused.
  */
 import { err, ok, type Result } from '@agora/protocol';
+import { MAX_PATH_BYTES } from './archive/paths.ts';
 
 export interface FetchUri {
   /** The URI as given, without leading whitespace. */
@@ -62,6 +63,7 @@ export function outputComponents(name: string): Result<string[], string> {
   if (parts.length === 0) return err(`the output file name '${name}' names no file`);
   const long = parts.find((p) => Buffer.byteLength(p) > 255);
   if (long !== undefined) return err(`the output file name component '${long.slice(0, 32)}…' is longer than 255 bytes`);
+  if (Buffer.byteLength(name) > MAX_PATH_BYTES) return err(`the output file name is longer than ${MAX_PATH_BYTES} bytes`);
   return ok(parts);
 }
 

@@ -157,6 +157,7 @@ const HOSTILE_TARS: Array<[string, Member[], RegExp]> = [
   ['a file under a file', [{ name: 'f', data: 'x' }, { name: 'f/g', data: 'y' }], /'f\/g' is inside 'f', which is a file/],
   ['a file replacing a directory', [{ name: 'd', type: 'dir' }, { name: 'd', data: 'y' }], /'d' would replace a directory/],
   ['a ../ name long enough for a pax header', [{ name: `../${'x'.repeat(150)}`, data: 'x' }], /archive entry '\.\.\/x{150}' contains '\.\.'/],
+  ['a path past PATH_MAX', [{ name: `${'d/'.repeat(2100)}f`, data: 'x' }], /has a path longer than 4095 bytes/],
   ['a huge declared size', [{ name: 'big', size: 10 * 1024 ** 3, data: 'short' }], /larger than the limit of 16MB.*'big'/],
 ];
 
@@ -241,6 +242,11 @@ test('archives over the entry limit, and corrupt archives, fail with a reason', 
   const many = await fetchInto(f, root, { value: join(root, 'many.tar') }, 'sb1');
   assert.ok(!many.r.ok);
   assert.match(many.r.error, /more than 5 entries/);
+  // Directories made for deep paths count too: one entry cannot create thousands of them.
+  pyTar(join(root, 'deep.tar'), [{ name: `${'d/'.repeat(10)}f`, data: 'x' }]);
+  const deep = await fetchInto(f, root, { value: join(root, 'deep.tar') }, 'sb1b');
+  assert.ok(!deep.r.ok);
+  assert.match(deep.r.error, /more than 5 entries \(directories included\)/);
 
   writeFileSync(join(root, 'junk.tar.gz'), 'this is not gzip');
   const junk = await fetchInto(f, root, { value: join(root, 'junk.tar.gz') }, 'sb2');

@@ -119,6 +119,8 @@ class Extractor {
   private readonly kinds = new Map<string, Kind>();
   private readonly links = new Map<string, string>();
   private readonly dirModes = new Map<string, number>();
+  private readonly checkedDirs = new Set<string>();
+  private implicitDirs = 0;
   private readonly dirs: DirCache;
   private readonly stats: ExtractStats = { entries: 0, bytes: 0, stripped: 0 };
 
@@ -176,19 +178,29 @@ class Extractor {
     }
   }
 
-  /** The parent directory of `parts`, refusing to pass through an archived link or file. */
+  /**
+   * The parent directory of `parts`, refusing to pass through an archived link or file. Missing
+   * directories are made (and count as entries, so deep paths cannot create unbounded numbers of
+   * them). A chain of directories stays one (nothing replaces a directory), so each is checked
+   * once: the walk starts below the deepest directory already checked.
+   */
   private async parent(parts: readonly string[], key: string): Promise<Result<Dir, string>> {
-    for (let i = 1; i < parts.length; i++) {
-      const prefix = parts.slice(0, i).join('/');
+    const dirParts = parts.slice(0, -1);
+    let known = dirParts.length;
+    while (known > 0 && !this.checkedDirs.has(dirParts.slice(0, known).join('/'))) known--;
+    for (let i = known + 1; i <= dirParts.length; i++) {
+      const prefix = dirParts.slice(0, i).join('/');
       const kind = this.kinds.get(prefix);
       if (kind === 'symlink') return err(`archive entry '${shown(key)}' would be written through the symbolic link '${shown(prefix)}'`);
       if (kind === 'file') return err(`archive entry '${shown(key)}' is inside '${shown(prefix)}', which is a file`);
       if (kind === undefined) {
+        if (this.stats.entries + ++this.implicitDirs > this.limits.maxEntries) return err(`the archive has more than ${this.limits.maxEntries} entries (directories included)`);
         this.kinds.set(prefix, 'dir');
         this.dirModes.set(prefix, 0o755);
       }
+      this.checkedDirs.add(prefix);
     }
-    return ok(await this.dirs.get(parts.slice(0, -1)));
+    return ok(await this.dirs.get(dirParts));
   }
 
   /** Makes room for a new non-directory at `key`: an earlier file or link there is removed. */

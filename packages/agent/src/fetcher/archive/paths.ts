@@ -2,7 +2,8 @@
  * The rules for names inside an archive, as pure functions (the extractor applies them):
  *
  *  - an entry path is relative: absolute paths and `..` components are refused (not rewritten),
- *    `.` and empty components are dropped, each component is at most 255 bytes;
+ *    `.` and empty components are dropped, each component is at most 255 bytes and the whole path
+ *    at most 4095 (Linux's PATH_MAX less the NUL);
  *  - a symbolic link's target is relative and, resolved from the link's directory, stays inside
  *    the extraction root — also when followed through the archive's other links.
  */
@@ -15,12 +16,16 @@ export function shown(path: string): string {
   return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }
 
+export const MAX_PATH_BYTES = 4095;
+
 export function entryComponents(path: string): Result<string[], string> {
   if (path.includes('\0')) return err('contains a NUL byte');
   if (path.startsWith('/')) return err('has an absolute path');
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return err("contains '..'");
   if (parts.some((p) => Buffer.byteLength(p) > 255)) return err('has a component longer than 255 bytes');
+  // PATH_MAX: also what keeps a hostile archive's deep paths from costing quadratic time.
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES) return err(`has a path longer than ${MAX_PATH_BYTES} bytes`);
   return ok(parts);
 }
 
