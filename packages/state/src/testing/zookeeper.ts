@@ -52,17 +52,25 @@ export interface ZooKeeperServer {
 
 const isAlive = (p: ChildProcess | undefined): p is ChildProcess => p !== undefined && p.exitCode === null && p.signalCode === null;
 
-/** Every JVM this process started and has not yet seen exit: killed if this process exits. */
+/**
+ * Every JVM this process started and has not yet seen exit, and every ensemble directory not yet
+ * removed: killed and removed if this process exits without stopping them.
+ */
 const live = new Set<ChildProcess>();
+const dirsToRemove = new Set<string>();
 let exitHookInstalled = false;
-function trackForExit(p: ChildProcess): void {
-  live.add(p);
-  p.once('exit', () => live.delete(p));
+function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const c of live) if (c.pid !== undefined) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const d of dirsToRemove) rmSync(d, { recursive: true, force: true });
   });
+}
+function trackForExit(p: ChildProcess): void {
+  installExitHook();
+  live.add(p);
+  p.once('exit', () => live.delete(p));
 }
 
 class Member implements ZooKeeperServer {
@@ -176,6 +184,10 @@ export class ZooKeeperEnsemble {
       members.push(new Member(i + 1, client(i), sdir, javaArgs));
     }
     const ensemble = new ZooKeeperEnsemble(dir, members, opts.keepDir ?? false);
+    if (!opts.keepDir) {
+      installExitHook();
+      dirsToRemove.add(dir);
+    }
     for (const m of members) m.start();
     try {
       await ensemble.waitServing(undefined, opts.startTimeoutMs ?? 30_000);
@@ -278,6 +290,7 @@ export class ZooKeeperEnsemble {
     this.stopped = true;
     await Promise.all(this.members.map((m) => m.signal('SIGKILL', true)));
     if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
+    dirsToRemove.delete(this.dir);
   }
 }
 
