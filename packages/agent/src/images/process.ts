@@ -1,7 +1,7 @@
 /**
  * An image container's process, as Mesos builds it: the command is the task's (`shell`: `/bin/sh
- * -c value`; otherwise `value` with `arguments[1..]`), or with no value the image's Entrypoint
- * plus Cmd (`arguments` replacing Cmd). Environment: the image's, then the MESOS_* variables
+ * -c value`; otherwise `value` with `arguments[1..]`), or with no (or an empty) value the
+ * image's Entrypoint plus Cmd (`arguments` after an empty argv0 replacing Cmd). Environment: the image's, then the MESOS_* variables
  * (MESOS_SANDBOX = /mnt/mesos/sandbox), then the task's CommandInfo.environment. The working
  * directory is the image's WorkingDir, else the sandbox. The user: the task's (looked up on the
  * host, as Mesos does), else the image's numeric `User`, else root.
@@ -19,7 +19,9 @@ function argv(command: CommandInfo | undefined, image: ImageConfig): Result<stri
     if (command.shell !== false) return ok(['/bin/sh', '-c', command.value]);
     return ok([command.value, ...(command.arguments ?? []).slice(1)]);
   }
-  const args = [...(image.Entrypoint ?? []), ...(command?.arguments && command.arguments.length > 0 ? command.arguments : (image.Cmd ?? []))];
+  // arguments[0] is argv0, empty here (the master needs a value, so "no command" arrives as value '').
+  const given = (command?.arguments ?? []).filter((a, i) => !(i === 0 && a === ''));
+  const args = [...(image.Entrypoint ?? []), ...(given.length > 0 ? given : (image.Cmd ?? []))];
   return args.length > 0 ? ok(args) : err('the task has no command and the image has no Entrypoint or Cmd');
 }
 

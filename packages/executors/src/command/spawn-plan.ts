@@ -36,7 +36,11 @@ export async function planTaskSpawn(task: TaskInfo, ctx: SpawnContext): Promise<
   const id = task.task_id.value;
   const command = task.command;
   if (command === undefined) return err(`Task '${id}' has no command: this executor runs CommandInfo tasks only`);
-  const argv = commandArgv(id, command);
+  const launcher = parseTaskLauncher(ctx.launcher);
+  if (!launcher.ok) return launcher;
+  // Through the agent's launcher an image container may run the image's Entrypoint/Cmd (no executable here).
+  const imageDefault = launcher.value !== undefined && command.shell === false && (command.value === undefined || command.value === '');
+  const argv = imageDefault ? ok({ file: '', args: [], argv0: '' }) : commandArgv(id, command);
   if (!argv.ok) return argv;
   const runAs = ctx.switchUser ? await resolveRunAs(requestedUser(task, ctx.framework), ctx.self, ctx.lookupUser) : ok({ home: ctx.self.home, switchTo: undefined });
   if (!runAs.ok) return runAs;
@@ -56,8 +60,6 @@ export async function planTaskSpawn(task: TaskInfo, ctx: SpawnContext): Promise<
     command,
   );
   if (!env.ok) return env;
-  const launcher = parseTaskLauncher(ctx.launcher);
-  if (!launcher.ok) return launcher;
   if (launcher.value !== undefined) {
     const wrapped = wrapArgv(launcher.value, argv.value, runAs.value.switchTo);
     return ok({ argv: wrapped.argv, env: env.value, sandbox: ctx.directory, switchTo: wrapped.switchTo });

@@ -34,9 +34,10 @@ export function parseTaskLauncher(value: string | undefined): Result<string[] | 
   return ok(parsed as string[]);
 }
 
-/** `launcher… [--uid=U --gid=G] -- file args…` (the command's argv0 is not kept through the wrapper). */
+/** `launcher… [--uid=U --gid=G] -- file args…` (the command's argv0 is not kept through the wrapper; file '' passes no command). */
 export function wrapArgv(launcher: readonly string[], argv: Argv, switchTo: Wrapped['switchTo']): Wrapped {
   const [file, ...rest] = launcher as [string, ...string[]];
   const user = switchTo ? [`--uid=${switchTo.uid}`, `--gid=${switchTo.gid}`] : [];
-  return { argv: { file, argv0: file, args: [...rest, ...user, '--', argv.file, ...argv.args] }, switchTo: undefined };
+  const command = argv.file === '' ? [] : [argv.file, ...argv.args]; // '' : the container's own default command
+  return { argv: { file, argv0: file, args: [...rest, ...user, '--', ...command] }, switchTo: undefined };
 }

@@ -1,0 +1,124 @@
+/**
+ * Image containers end to end, without a Docker daemon: a busybox image built at test time from
+ * Debian's busybox-static and saved as `docker save` would (packages/agent/src/images/testing.ts),
+ * in the agent's --docker-registry directory; command tasks with ContainerInfo MESOS + DOCKER image
+ * run under runc in the cgroups of cgroups/cpu and cgroups/mem — with the executor host (agent 1)
+ * and command executor processes (agent 2). They see the image's root filesystem (whiteouts
+ * applied), the image's env and workdir, the sandbox at /mnt/mesos/sandbox, a sandbox volume and
+ * their memory limit; a task without a command runs the image's Cmd. Nothing stays mounted and no
+ * cgroup or runc state is left once the tasks are done.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ContainerInfo, Offer } from '@agora/protocol';
+import { hasBusybox, writeDockerSave } from '../packages/agent/src/images/testing.ts';
+import { startCluster, type Cluster } from './support/cluster.ts';
+import { TestFramework } from './support/framework.ts';
+import { tempDir, waitFor } from './support/processes.ts';
+
+const runc = (() => {
+  try {
+    execFileSync('runc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const skip = process.getuid?.() !== 0 ? 'image containers need root' : !hasBusybox() ? 'busybox-static is not installed' : !runc ? 'runc is not installed'
+  : !existsSync('/sys/fs/cgroup/memory/cgroup.procs') ? 'no cgroup v1 memory hierarchy' : undefined;
+const roots = [`agora-img-${process.pid}-1`, `agora-img-${process.pid}-2`];
+const image: ContainerInfo = { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox:test' }, cached: true } } };
+
+let cluster: Cluster;
+let fw: TestFramework;
+let agentIds: string[];
+let registry: string;
+
+function roomyOffer(agentId: string): Promise<Offer> {
+  return waitFor(`an offer from ${agentId}`, () => {
+    const i = fw.offers.findIndex((o) => o.agent_id.value === agentId && (o.resources ?? []).some((r) => r.name === 'mem' && (r.scalar?.value ?? 0) >= 64));
+    return i < 0 ? undefined : fw.offers.splice(i, 1)[0];
+  });
+}
+
+const sandboxOf = (i: number, taskId: string) => {
+  const base = join(cluster.dir, `agent-${i + 1}`, 'slaves', agentIds[i]!, 'frameworks', fw.id, 'executors', taskId, 'runs', 'latest');
+  return base;
+};
+
+before(async () => {
+  if (skip) return;
+  registry = tempDir('registry');
+  writeDockerSave(registry, 'busybox', 'test');
+  cluster = await startCluster({
+    agents: 2,
+    agentFlags: (i) => [
+      '--isolation=cgroups/cpu,cgroups/mem', `--cgroups-root=${roots[i]}`,
+      '--image-providers=docker', `--docker-registry=${registry}`,
+      ...(i === 1 ? ['--command-executor=process', '--image-provisioner-backend=copy'] : []),
+    ],
+  });
+  agentIds = await cluster.agentIds();
+  fw = new TestFramework(cluster.masterUrl, { name: 'images', user: 'root' }).start();
+  await fw.subscribed();
+});
+
+after(async () => {
+  if (skip) return;
+  await fw.teardown().catch(() => undefined);
+  await cluster.stop();
+  for (const root of roots) for (const c of ['cpu', 'cpuacct', 'memory', 'freezer', 'pids', 'blkio', 'devices', 'cpuset', 'hugetlb', 'net_cls', 'perf_event', 'systemd']) {
+    const dir = join('/sys/fs/cgroup', c, root);
+    if (existsSync(dir)) rmdirSync(dir);
+  }
+});
+
+for (const [i, mode] of [[0, 'executor host, overlay'], [1, 'process, copy']] as const) {
+  test(`${mode}: a busybox task runs from the image under runc, in its cgroups`, { skip }, async () => {
+    const offer = await roomyOffer(agentIds[i]!);
+    const [t] = await fw.launch(offer, [{
+      name: 'busybox',
+      command: [
+        'test -f /data/hello', 'test ! -e /data/gone', 'test ! -e /data/opaque/old', 'test -f /bin/busybox',
+        'test "$IMAGE_VAR" = from-image', 'test "$(pwd)" = /data', 'test "$MESOS_SANDBOX" = /mnt/mesos/sandbox',
+        'test -d /mnt/mesos/sandbox/cache', 'echo in-volume > /mnt/mesos/sandbox/cache/f',
+        'cat /proc/self/cgroup > /mnt/mesos/sandbox/cgroup', 'echo done > /mnt/mesos/sandbox/out',
+      ].join(' && '),
+      resources: { cpus: 0.2, mem: 48 },
+      extra: { container: { ...image, volumes: [{ container_path: 'cache', mode: 'RW', source: { type: 'SANDBOX_PATH', sandbox_path: { type: 'SELF', path: 'vol' } } }] } },
+    }]);
+    const end = await waitFor(`busybox to end (${fw.statesOf(t!.task_id.value).join(',')})`, () =>
+      fw.updates.find((u) => u.task_id.value === t!.task_id.value && ['TASK_FINISHED', 'TASK_FAILED', 'TASK_ERROR'].includes(u.state)), 60_000);
+    const sandbox = sandboxOf(i, t!.task_id.value);
+    assert.equal(end.state, 'TASK_FINISHED', `${end.message}\n${readFileSync(join(sandbox, 'stderr'), 'utf8').slice(-2000)}`);
+    assert.equal(readFileSync(join(sandbox, 'out'), 'utf8'), 'done\n');
+    assert.equal(readFileSync(join(sandbox, 'vol', 'f'), 'utf8'), 'in-volume\n');
+    const cg = readFileSync(join(sandbox, 'cgroup'), 'utf8');
+    assert.match(cg, new RegExp(`memory:/${roots[i]}/[0-9a-f-]+$`, 'm'), cg);
+  });
+
+  test(`${mode}: a task without a command runs the image's Cmd`, { skip }, async () => {
+    const offer = await roomyOffer(agentIds[i]!);
+    const [t] = await fw.launch(offer, [{ name: 'cmd', command: [''], shell: false, resources: { cpus: 0.1, mem: 32 }, extra: { container: image } }]);
+    const end = await waitFor('cmd to end', () => fw.updates.find((u) => u.task_id.value === t!.task_id.value && ['TASK_FINISHED', 'TASK_FAILED', 'TASK_ERROR'].includes(u.state)), 60_000);
+    assert.equal(end.state, 'TASK_FINISHED', end.message);
+    assert.match(readFileSync(join(sandboxOf(i, t!.task_id.value), 'stdout'), 'utf8'), /from-image-cmd/);
+  });
+}
+
+test('nothing left: no mounts, no container root filesystems, no runc state, no cgroups', { skip }, async () => {
+  for (const [i] of roots.entries()) {
+    const store = join(cluster.dir, `agent-${i + 1}`, 'store', 'docker');
+    await waitFor('container root filesystems removed', () => (readdirSync(join(store, 'containers')).length === 0 ? true : undefined), 10_000);
+    assert.deepEqual(readdirSync(join(store, 'runc')), []);
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(store), false);
+    for (const c of ['memory', 'cpu']) {
+      const dir = join('/sys/fs/cgroup', c, roots[i]!);
+      assert.deepEqual(existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [], [], `${c} cgroups of agent ${i + 1}`);
+    }
+  }
+  mkdirSync(registry, { recursive: true });
+});
