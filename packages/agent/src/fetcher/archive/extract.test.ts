@@ -248,6 +248,14 @@ test('archives over the entry limit, and corrupt archives, fail with a reason', 
   assert.ok(!deep.r.ok);
   assert.match(deep.r.error, /more than 5 entries \(directories included\)/);
 
+  // Bytes the extractor only skips (here the declared content of a link) count toward the limit.
+  const small = testFetcher(root, { maxSize: 1024 * 1024, maxEntries: 5 });
+  pyTar(join(root, 'zeros.tar'), [{ name: 'l', type: 'symlink', target: 'x', size: 8 * 1024 * 1024, data: '\0'.repeat(8 * 1024 * 1024) }]);
+  sh('gzip', [join(root, 'zeros.tar')]);
+  const zeros = await fetchInto(small, root, { value: join(root, 'zeros.tar.gz') }, 'sb1c');
+  assert.ok(!zeros.r.ok);
+  assert.match(zeros.r.error, /decompressed, the archive is larger than 2\.0MB \(--fetcher-max-size plus room for headers\)/);
+
   writeFileSync(join(root, 'junk.tar.gz'), 'this is not gzip');
   const junk = await fetchInto(f, root, { value: join(root, 'junk.tar.gz') }, 'sb2');
   assert.ok(!junk.r.ok);

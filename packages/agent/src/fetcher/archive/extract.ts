@@ -17,6 +17,7 @@
  */
 import { err, ok, type Result } from '@agora/protocol';
 import { errnoOf, fsMessage, type Dir } from '../dir.ts';
+import { formatBytes } from '../bytes.ts';
 import { CANCELLED, tooLarge } from '../write-stream.ts';
 import { decompressed } from './decode.ts';
 import { ArchiveError, type ArchiveEntry } from './entry.ts';
@@ -52,12 +53,29 @@ export async function extractArchive(
 ): Promise<Result<ExtractStats, string>> {
   try {
     if (kind.format === 'gzip-file') return await gunzipFile(path, into, gzName!, limits, signal);
-    const entries = kind.format === 'zip' ? zipEntries(path) : tarEntries(decompressed(path, kind.codec));
+    const entries = kind.format === 'zip' ? zipEntries(path) : tarEntries(bounded(decompressed(path, kind.codec), tarStreamLimit(limits)));
     return await new Extractor(into, limits, signal).run(entries);
   } catch (e) {
     if (e instanceof ArchiveError) return err(e.message);
     if (errnoOf(e) !== undefined) return err(fsMessage(e));
     throw e;
+  }
+}
+
+/**
+ * The most a tar stream may decompress to: the file data limit plus room for honest headers
+ * (1 KiB per entry, and as much again as the data limit, at most 64 MiB). Data the extractor never writes — skipped records,
+ * the declared contents of links or devices — counts too, so a stream of zeros cannot keep a
+ * decompressor busy for hours.
+ */
+export const tarStreamLimit = (limits: ExtractLimits): number => limits.maxBytes + limits.maxEntries * 1024 + Math.min(limits.maxBytes, 64 * 1024 * 1024);
+
+async function* bounded(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (total > max) throw new ArchiveError(`decompressed, the archive is larger than ${formatBytes(max)} (--fetcher-max-size plus room for headers)`);
+    yield chunk;
   }
 }
 
