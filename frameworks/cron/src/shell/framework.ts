@@ -47,6 +47,8 @@ interface Held {
   readonly at: number;
 }
 
+const OFFER_CHUNK = 8;
+
 export class CronFramework {
   readonly driver: SchedulerDriver;
   private queue: Promise<unknown> = Promise.resolve();
@@ -280,18 +282,23 @@ export class CronFramework {
     // Constraints partition the items: place each group on the offers that meet it.
     while (pending.length > 0) {
       const key = JSON.stringify(pending[0]!.job.constraints);
-      const group = pending.filter((i) => JSON.stringify(i.job.constraints) === key);
+      let group = pending.filter((i) => JSON.stringify(i.job.constraints) === key);
       pending = pending.filter((i) => JSON.stringify(i.job.constraints) !== key);
       const usable = left.filter((o) => offerMeets(o, group[0]!.job.constraints));
-      const m = matchOffers(usable, group);
-      if (!m.ok) {
-        this.log(`offers: ${m.error}`);
-        continue;
-      }
-      for (const { offer, placed } of m.value.byOffer.values()) {
-        left.splice(left.indexOf(offer), 1);
-        const tasks = placed.map((p) => buildCommandTask(taskSpecFor(p.item.job, p.item.run, this.o.user), offer.agent_id, p.resources));
-        launches.push({ offer, tasks, runs: placed.map((p) => p.item.run) });
+      // First fit over a few offers at a time: a tick usually places a handful of runs, and
+      // parsing every held offer for each of them would cost more than the launch.
+      for (let i = 0; i < usable.length && group.length > 0; i += OFFER_CHUNK) {
+        const m = matchOffers(usable.slice(i, i + OFFER_CHUNK), group);
+        if (!m.ok) {
+          this.log(`offers: ${m.error}`);
+          break;
+        }
+        for (const { offer, placed } of m.value.byOffer.values()) {
+          left.splice(left.indexOf(offer), 1);
+          const tasks = placed.map((p) => buildCommandTask(taskSpecFor(p.item.job, p.item.run, this.o.user), offer.agent_id, p.resources));
+          launches.push({ offer, tasks, runs: placed.map((p) => p.item.run) });
+        }
+        group = m.value.unplaced;
       }
     }
     for (const l of launches) {
@@ -306,7 +313,7 @@ export class CronFramework {
     for (const o of left) this.held.set(o.id.value, { offer: o, at: now });
     await this.flush();
     await Promise.all(launches.map(async (l) => {
-      const r = await this.driver.launch(l.offer, l.tasks);
+      const r = await this.driver.launch(l.offer, l.tasks, { refuse_seconds: 0 });
       if (!r.ok) {
         // The outcome is unknown: ask the master; "never heard of it" puts the run back in the queue.
         this.log(`launch on ${l.offer.agent_id.value} failed (${r.error.kind} ${r.error.status ?? ''}); reconciling`);
