@@ -235,3 +235,36 @@ test('failover: a restarted daemon re-subscribes as the same framework and recon
   assert.deepEqual(relaunch, [queuedB], 'only the never-launched intent, under its original task ID');
   assert.equal(second.value.engine.runs.get(launched)?.state, 'RUNNING');
 });
+
+test('a final failure is POSTed to the failure webhook', async (t) => {
+  const { createServer } = await import('node:http');
+  const received: unknown[] = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => hook.close(() => r())));
+  const master = await FakeMaster.start({ heartbeatIntervalSeconds: 5 });
+  t.after(() => master.close());
+  const started = await startCron(
+    { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`, zkSessionTimeout: 'PT10S' },
+    { kv: new MemoryKv(), log: () => undefined },
+  );
+  assert.ok(started.ok);
+  t.after(() => started.value.close());
+  const sub = await master.nextSubscription();
+  await waitUntil(() => started.value.framework?.isReconciled === true);
+  await fetch(`${started.value.url}/v1/scheduler/iso8601`, { method: 'POST', body: JSON.stringify({ name: 'doomed', command: 'false', schedule: `R/${FUTURE}/PT1H`, retries: 0, owner: 'ops@example.com' }) });
+  await fetch(`${started.value.url}/v1/scheduler/job/doomed`, { method: 'PUT' });
+  sub.offers([offer('o1')]);
+  const taskId = (await master.nextCall('ACCEPT')).call.accept!.operations![0]!.launch!.task_infos![0]!.task_id;
+  sub.update({ task_id: taskId, state: 'TASK_FAILED', agent_id: { value: 'agent-1' }, message: 'Command exited with status 1', uuid: 'AAAAAAAAAAAAAAAAAAAAAA==' });
+  await waitUntil(() => received.length === 1);
+  const hit = received[0] as { job: string; owner: string; run: { taskId: string; status: string; exitCode: number } };
+  assert.deepEqual([hit.job, hit.owner, hit.run.taskId, hit.run.status, hit.run.exitCode], ['doomed', 'ops@example.com', taskId.value, 'FAILED', 1]);
+});
