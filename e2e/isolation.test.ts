@@ -89,6 +89,12 @@ for (const [i, mode] of [[0, 'executor host'], [1, 'process']] as const) {
     const c = containers.get_containers.containers.find((x) => x.executor_id.value === calm!.task_id.value);
     assert.equal(c?.resource_statistics?.mem_limit_bytes, 32 * 1024 * 1024);
     assert.equal(fw.statesOf(calm!.task_id.value).includes('TASK_FAILED'), false);
+    // The master's allocation-vs-usage view of this agent (refreshed in the background, at most every 5 s).
+    const usage = await waitFor('the master\'s usage of the agent', async () => {
+      const body = await getJson<{ agents: Array<{ agent_id: string; containers: number; allocated: { cpus: number }; limits: { mem_bytes: number } }> }>(`${cluster.masterUrl}/master/usage`);
+      return body.agents.find((a) => a.agent_id === agentIds[i] && a.containers >= 1);
+    }, 15_000);
+    assert.ok(usage.allocated.cpus >= 0.1 && usage.limits.mem_bytes >= 32 * 1024 * 1024, JSON.stringify(usage));
     await fw.driver.kill(calm!.task_id);
     await fw.waitForState(calm!.task_id.value, 'TASK_KILLED');
   });

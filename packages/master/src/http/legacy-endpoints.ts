@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, MetricsRegistry } f
 import type { Master } from '../master.ts';
 import { agentJson, frameworkJson, recoveredAgentJson, stateJson, stateSummaryJson, tasksJson } from '../operator/state-json.ts';
 import { frameworkAllocated } from '../operator/views.ts';
+import { usagePoller } from '../usage/poller.ts';
 import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
 import { persistWeights } from './operator-endpoint.ts';
@@ -84,6 +85,8 @@ export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Lea
     return json(req, reply, { roles });
   }));
   app.get('/master/flags', leaderOnly((req, reply) => json(req, reply, { flags })));
+  // Agora's own: allocation vs container usage per agent, from the agents' /monitor/statistics (usage/).
+  app.get('/master/usage', leaderOnly((req, reply) => json(req, reply, { agents: usagePoller(m).snapshot() })));
   app.get('/master/weights', leaderOnly((req, reply) => json(req, reply, [...m.allocator.weights()].map(([role, weight]) => ({ role, weight })))));
   app.put('/master/weights', leaderOnly((req, reply) => {
     let body: unknown;
