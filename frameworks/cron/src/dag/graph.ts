@@ -25,15 +25,14 @@ export function childrenOf(jobs: Iterable<GraphJob>): Map<string, string[]> {
 }
 
 /**
- * Whether `candidate` can replace (or join) `jobs`: every parent exists, and no cycle is formed.
+ * Whether `candidate` can replace (or join) the jobs `lookup` knows: every parent exists, and no cycle is formed.
  * The error names the missing parent or spells out the cycle (`a → b → a`).
  */
-export function checkDependencies(jobs: ReadonlyMap<string, GraphJob>, candidate: GraphJob): Result<void, string> {
+export function checkDependencies(lookup: (name: string) => GraphJob | undefined, candidate: GraphJob): Result<void, string> {
   for (const p of candidate.parents) {
-    if (p !== candidate.name && !jobs.has(p)) return err(`parent '${p}' does not exist`);
+    if (p !== candidate.name && !lookup(p)) return err(`parent '${p}' does not exist`);
   }
-  const graph = new Map(jobs);
-  graph.set(candidate.name, candidate);
+  const get = (name: string): GraphJob | undefined => (name === candidate.name ? candidate : lookup(name));
   // Walk from the candidate up through parents: reaching the candidate again is a cycle.
   const path: string[] = [];
   const onPath = new Set<string>();
@@ -43,7 +42,7 @@ export function checkDependencies(jobs: ReadonlyMap<string, GraphJob>, candidate
     if (done.has(name)) return undefined;
     onPath.add(name);
     path.push(name);
-    for (const p of graph.get(name)?.parents ?? []) {
+    for (const p of get(name)?.parents ?? []) {
       const cycle = visit(p);
       if (cycle) return cycle;
     }

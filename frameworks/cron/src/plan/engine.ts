@@ -101,9 +101,11 @@ export class CronEngine {
 
   upsert(parsed: ParsedJob, now: number): Result<'created' | 'replaced', FieldError> {
     const { spec } = parsed;
-    const graph = new Map([...this.jobs].map(([n, j]) => [n, { name: n, parents: j.spec.parents }]));
-    const dag = checkDependencies(graph, { name: spec.name, parents: spec.parents });
-    if (!dag.ok) return err(fieldError('parents', dag.error));
+    // A cycle through this job needs it to have parents: scheduled jobs need no graph walk.
+    if (spec.parents.length > 0) {
+      const dag = checkDependencies((n) => this.jobs.get(n)?.spec, { name: spec.name, parents: spec.parents });
+      if (!dag.ok) return err(fieldError('parents', dag.error));
+    }
     const old = this.jobs.get(spec.name);
     const sameSchedule = old?.spec.schedule === spec.schedule && old?.spec.scheduleTimeZone === spec.scheduleTimeZone && old?.schedule !== undefined;
     const record: JobRecord = {
@@ -180,7 +182,8 @@ export class CronEngine {
 
   /** Applies the plan for `now`: new intents, missed records, retries, timeouts, abandons. */
   tick(now: number): Effects {
-    const due = [...this.dueAt].filter(([, t]) => t <= now).map(([n]) => n);
+    const due: string[] = [];
+    for (const [n, t] of this.dueAt) if (t <= now) due.push(n);
     const p = plan(this.jobs, this.runs.values(), now, due);
     const out = none();
     for (const m of p.missed) {
