@@ -32,7 +32,8 @@ interface Node {
 const started: Node[] = [];
 after(async () => {
   for (const n of started) {
-    await n.agent.stop();
+    // A crash, not a drain: what is left of the test's executors and tasks is killed below.
+    await n.agent.kill();
     await n.master.stop();
     killMentioning(n.dir);
     if (process.env.KEEP_E2E_DIRS === undefined) removeDir(n.dir);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameworkInfo } from '@agora/protocol';
@@ -63,13 +63,13 @@ async function firstLife(dir: string) {
   return { containers };
 }
 
-async function recoverOn(dir: string, survivors: string[], opts: { bootId?: string; strict?: boolean } = {}) {
+async function recoverOn(dir: string, survivors: string[], opts: { bootId?: string; strict?: boolean; mode?: 'reconnect' | 'cleanup' } = {}) {
   const { h, checkpointer } = agentOn(dir, opts.bootId ?? 'boot-1');
   h.master.autoAck = false;
   for (const s of survivors) h.containerizer.survivors.add(s);
   const r = await recoverAgent({
     core: h.core, checkpointer, layout: new MetaLayout(dir), containerizer: h.containerizer,
-    mode: 'reconnect', strict: opts.strict ?? true, bootId: opts.bootId ?? 'boot-1', logger: silentLogger,
+    mode: opts.mode ?? 'reconnect', strict: opts.strict ?? true, bootId: opts.bootId ?? 'boot-1', logger: silentLogger,
   });
   return { h, r };
 }
@@ -171,4 +171,27 @@ test('checkpointed updates and acknowledgements survive a second restart; comple
   assert.ok(fourth.r.ok);
   assert.deepEqual([...fourth.h.core.frameworks.get('fw-1')!.executors.keys()], ['t2']);
   assert.equal(fourth.r.value.pendingUpdates, 0);
+}));
+
+test('--recover=cleanup: the surviving executors are destroyed, the checkpoints removed, and the agent registers anew', withDir(async (dir) => {
+  const { containers } = await firstLife(dir);
+  const { h, r } = await recoverOn(dir, [containers.get('t1')!], { mode: 'cleanup' });
+  assert.ok(r.ok);
+  assert.equal(r.value.agentId, undefined);
+  assert.deepEqual(h.containerizer.destroyed, [containers.get('t1')]);
+  assert.equal(existsSync(join(dir, 'meta')), false);
+  assert.equal(h.core.frameworks.size, 0);
+  await h.start();
+  assert.equal(h.master.of('REGISTER_AGENT').length, 1);
+  assert.equal(h.master.of('REREGISTER_AGENT').length, 0);
+}));
+
+test('a framework without checkpointing leaves no checkpoint of its executors or tasks', withDir(async (dir) => {
+  const { h } = agentOn(dir);
+  await h.start();
+  await h.runTask(commandTask('t1'), FRAMEWORK);
+  await h.subscribe('t1');
+  await h.update('t1', h.status('t1', 'TASK_RUNNING'));
+  assert.ok(existsSync(join(dir, 'meta', 'slaves', 'S1', 'slave.info')), 'the agent itself is checkpointed');
+  assert.equal(existsSync(join(dir, 'meta', 'slaves', 'S1', 'frameworks')), false);
 }));
