@@ -8,13 +8,13 @@
  * launches and kills leave no cgroup behind (agent 1; disk/du runs on agent 2 only). Skipped (with the reason) without root or cgroup v1.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Offer } from '@agora/protocol';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { TestFramework } from './support/framework.ts';
-import { getJson, waitFor } from './support/processes.ts';
+import { freePorts, getJson, killMentioning, pidsMentioning, removeDir, startAgora, tempDir, waitFor } from './support/processes.ts';
 
 const hasV1 = existsSync('/sys/fs/cgroup/memory/cgroup.procs') && existsSync('/sys/fs/cgroup/freezer/cgroup.procs');
 const skip = process.getuid?.() !== 0 ? 'isolation needs root' : !hasV1 ? 'no cgroup v1 memory/freezer hierarchy on this machine' : undefined;
@@ -142,4 +142,41 @@ test('200 tasks launched and killed on one agent leave no cgroup behind', { skip
   for (const id of ids) await fw.driver.kill({ value: id });
   await waitFor('200 tasks killed', () => (ids.every((id) => fw.statesOf(id).includes('TASK_KILLED')) ? true : undefined), 60_000);
   await waitFor('no cgroup left', () => (leftovers(roots[0]!).length === 0 ? true : undefined), 30_000);
+});
+
+test('agent SIGKILLed while isolated tasks run: the restarted agent leaves no cgroup and no task process', { skip }, async () => {
+  const dir = tempDir('iso-crash');
+  const root = `agora-e2e-${process.pid}-crash`;
+  const [mport, aport] = await freePorts(2);
+  const master = startAgora('master', ['master', `--port=${mport}`, `--work-dir=${join(dir, 'master')}`, '--allocation-interval=200ms'], dir);
+  const args = ['agent', `--master=127.0.0.1:${mport}`, `--port=${aport}`, `--work-dir=${join(dir, 'agent')}`, `--runtime-dir=${join(dir, 'agent', 'run')}`,
+    '--isolation=cgroups/cpu,cgroups/mem,namespaces/pid', `--cgroups-root=${root}`, '--resources=cpus:8;mem:8192'];
+  let agent = startAgora('agent-1', args, dir);
+  const crashFw = new TestFramework(`http://127.0.0.1:${mport}`, { name: 'crash', user: 'root' }).start();
+  try {
+    await crashFw.subscribed();
+    const sleeps = () => pidsMentioning(join(dir, 'agent', 'slaves')).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep');
+      } catch {
+        return false;
+      }
+    });
+    const offer = await crashFw.takeOffer(undefined, 60_000);
+    const tasks = await crashFw.launch(offer, Array.from({ length: 5 }, (_, k) => ({ name: `s${k}`, command: 'sleep 300 & sleep 300; wait', resources: { cpus: 0.1, mem: 32 } })));
+    for (const t of tasks) await crashFw.waitForState(t.task_id.value, 'TASK_RUNNING');
+    await waitFor('the tasks\' sleeps', () => (sleeps().length === 10 ? true : undefined), 10_000);
+    assert.equal(leftovers(root).length, 5 * 4, 'cpu, cpuacct, memory, freezer cgroups per task');
+    await agent.kill();
+    agent = startAgora('agent-2', args, dir);
+    await waitFor('no cgroup left after the restart', () => (leftovers(root).length === 0 ? true : undefined), 30_000);
+    await waitFor('no task process left', () => (sleeps().length === 0 ? true : undefined), 10_000);
+  } finally {
+    await crashFw.teardown().catch(() => undefined);
+    await agent.stop();
+    await master.stop();
+    killMentioning(dir);
+    removeDir(dir);
+    for (const c of CONTROLLERS) if (existsSync(join('/sys/fs/cgroup', c, root))) rmdirSync(join('/sys/fs/cgroup', c, root));
+  }
 });
