@@ -15,6 +15,8 @@ export interface Instance {
   readonly configVersion: string;
   readonly agentId: string;
   readonly host: string;
+  /** The agent's IP from the offer (`url.address.ip`), where readiness checks connect. */
+  readonly ip?: string;
   /** Constraint field values of its agent (`hostname`, `@region`, `@zone`, attributes). */
   readonly fields: Readonly<Record<string, string>>;
   readonly ports: readonly number[];

@@ -179,6 +179,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
           const instance: Instance = {
             id, appId: app.id, version: app.version, configVersion: app.versionInfo.lastConfigChangeAt,
             agentId: p.offer.agent_id.value, host: p.offer.hostname, fields: p.fields, ports: f.fit.hostPorts,
+            ...(p.offer.url?.address.ip !== undefined ? { ip: p.offer.url.address.ip } : {}),
             state: 'TASK_STAGING', stagedAt: now,
           };
           launches.push({ offer: p.offer, instance, task: buildTaskInfo(app, id, p.offer, f.fit.resources, f.fit.hostPorts) });

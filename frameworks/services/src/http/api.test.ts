@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { startHarness, type Harness } from './testing.ts';
 
@@ -211,4 +212,40 @@ test('events: SSE with named events and an event_type filter; 405 without the me
   assert.match(text, /event: deployment_success\ndata: \{.*"eventType":"deployment_success"/);
   assert.doesNotMatch(text, /event: status_update_event/);
   ac.abort();
+});
+
+test('readiness checks gate the deployment until the instance answers ready', async () => {
+  let answers = 0;
+  let server: Server | undefined;
+  let port = 0;
+  for (let p = 31900; p < 32000 && !server; p++) {
+    const srv = createServer((req, res) => {
+      answers++;
+      res.writeHead(req.url === '/ready' && answers > 2 ? 200 : 503).end();
+    });
+    const ok = await new Promise<boolean>((resolve) => {
+      srv.once('error', () => resolve(false));
+      srv.listen(p, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      server = srv;
+      port = p;
+    }
+  }
+  assert.ok(server, 'a free port in the offered range');
+  try {
+    const r = await h.api('POST', '/v2/apps', {
+      id: '/ready', cmd: 'sleep 1000', cpus: 0.1, mem: 16, requirePorts: true, portDefinitions: [{ port, name: 'http' }],
+      readinessChecks: [{ portName: 'http', path: '/ready', intervalSeconds: 1, timeoutSeconds: 1 }],
+    });
+    assert.equal(r.status, 201);
+    await h.waitFor('running', async () => ((await h.api('GET', '/v2/apps/ready')).json.app.tasksRunning === 1 ? true : undefined));
+    assert.equal((await h.api('GET', '/v2/deployments')).json.length, 1, 'not ready yet');
+    await h.waitFor('ready', async () => ((await h.api('GET', '/v2/deployments')).json.length === 0 ? true : undefined), 8000);
+    assert.ok(answers >= 3);
+    await h.api('DELETE', '/v2/apps/ready');
+    await h.waitFor('removed', async () => ((await h.api('GET', '/v2/deployments')).json.length === 0 ? true : undefined));
+  } finally {
+    server!.close();
+  }
 });

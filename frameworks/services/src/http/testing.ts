@@ -34,6 +34,7 @@ export function defaultOptions(over: Partial<ServicesOptions> = {}): ServicesOpt
 export function fakeOffer(n: number, agent = 1, hostname = `agent${agent}`): Offer {
   return {
     id: { value: `offer-${n}` }, framework_id: { value: 'fw' }, agent_id: { value: `agent-${agent}` }, hostname,
+    url: { scheme: 'http', address: { hostname, ip: '127.0.0.1', port: 5051 }, query: [] },
     allocation_info: { role: '*' },
     resources: [
       { name: 'cpus', type: 'SCALAR', scalar: { value: 8 }, allocation_info: { role: '*' } },

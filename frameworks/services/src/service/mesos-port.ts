@@ -21,6 +21,14 @@ export function driverPort(driver: SchedulerDriver, log: Logger): MesosPort {
     if (!r.ok) log.warn({ call: what, error: r.error.kind, status: r.error.status }, 'scheduler call failed');
     return r.ok;
   };
+  // SUPPRESS and REVIVE must reach the master in the order they were decided: sent concurrently,
+  // a REVIVE overtaken by an earlier SUPPRESS leaves the framework suppressed while it waits.
+  let flow: Promise<unknown> = Promise.resolve();
+  const ordered = (f: () => Promise<CallResult>, what: string) => {
+    const next = flow.then(f).then(check(what));
+    flow = next.catch(() => undefined);
+    return next;
+  };
   return {
     launch: (offer, tasks) => driver.launch(offer, tasks).then(check('LAUNCH')),
     decline: async (offers, refuse) => {
@@ -32,7 +40,7 @@ export function driverPort(driver: SchedulerDriver, log: Logger): MesosPort {
     reconcile: async (tasks) => {
       await driver.reconcile(tasks.map((t) => (t.agentId !== undefined ? { taskId: t.taskId, agentId: t.agentId } : { taskId: t.taskId }))).then(check('RECONCILE'));
     },
-    revive: async () => void (await driver.revive().then(check('REVIVE'))),
-    suppress: async () => void (await driver.suppress().then(check('SUPPRESS'))),
+    revive: async () => void (await ordered(() => driver.revive(), 'REVIVE')),
+    suppress: async () => void (await ordered(() => driver.suppress(), 'SUPPRESS')),
   };
 }

@@ -22,6 +22,7 @@ import { newConfigVersion, scalingVersion, versionAt } from '../model/version.ts
 import type { Repository } from '../store/repository.ts';
 import type { EventBus } from './events.ts';
 import type { MesosPort } from './mesos-port.ts';
+import { ReadinessChecker } from './readiness.ts';
 import { LiveState } from './state.ts';
 
 export interface ServicesOptions {
@@ -64,8 +65,26 @@ export class Services {
   private closed = false;
   private kicked = false;
   private gen = 0;
+  private lastRevive = 0;
 
-  constructor(private readonly opts: ServicesOptions) {}
+  private readonly readiness: ReadinessChecker;
+
+  constructor(private readonly opts: ServicesOptions) {
+    this.readiness = new ReadinessChecker(opts.clock, (id) => void this.markReady(id).catch((e: unknown) => opts.log.error({ err: e }, 'readiness update failed')));
+  }
+
+  /** A readiness check passed for an instance. */
+  markReady(id: string): Promise<void> {
+    return this.serial(async () => {
+      const i = this.state.instances.get(id);
+      if (!i || i.ready === true || i.state !== 'TASK_RUNNING') return;
+      const next = { ...i, ready: true };
+      const w = await this.opts.repo.putInstance(next);
+      if (!w.ok) throw new Error(`state store write failed: ${w.error.message}`);
+      this.state.instances.set(id, next);
+      this.kick();
+    });
+  }
 
   get now(): number {
     return this.opts.clock.now();
@@ -354,6 +373,7 @@ export class Services {
   private async revive(): Promise<void> {
     if (!this.port) return;
     this.suppressed = false;
+    this.lastRevive = this.now;
     await this.port.revive();
   }
 
@@ -464,13 +484,23 @@ export class Services {
     for (const id of [...s.queue.keys()]) if (!wanting.has(id)) s.queue.delete(id);
     if (port && !this.closed) {
       const demand = out.queue.some((q) => !q.delayed);
-      if (demand && this.suppressed) await this.revive();
+      // Revive when demand appears, and again while it lasts without offers (declined offers
+      // are filtered for a while; a revive clears the filters).
+      if (demand && (this.suppressed || (offers.length === 0 && now - this.lastRevive > 5000))) await this.revive();
       else if (!demand && !this.suppressed && s.queue.size === 0 && offers.length > 0) {
         this.suppressed = true;
         void port.suppress();
       }
     }
     await this.advanceDeployments();
+    if (port && !this.closed) {
+      const targets = [];
+      for (const i of s.instances.values()) {
+        const app = s.apps.get(i.appId);
+        if (app && app.readinessChecks.length > 0 && i.state === 'TASK_RUNNING' && i.ready !== true && i.killRequestedAt === undefined) targets.push({ instance: i, app });
+      }
+      this.readiness.run(targets);
+    }
   }
 
   private async advanceDeployments(): Promise<void> {
