@@ -10,7 +10,7 @@
  * keeps running, but that piece may not survive a restart (Mesos aborts instead).
  */
 import { readFileSync } from 'node:fs';
-import { ok, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type internal, type Result, type Task } from '@agora/protocol';
+import { ok, type AgentInfo, type ExecutorInfo, type FrameworkInfo, type internal, type Resource, type Result, type Task } from '@agora/protocol';
 import type { Logger } from '@agora/runtime';
 import type { ExecutorKind } from '../containerizer/containerizer.ts';
 import type { StatusUpdateStore, StreamKey } from '../status-updates/store.ts';
@@ -27,6 +27,8 @@ export interface RunRef {
 
 export interface CheckpointHooks {
   agentRegistered(info: AgentInfo): void;
+  /** CHECKPOINT_RESOURCES: the agent's dynamic reservations and volumes (for every framework). */
+  resourcesUpdated(resources: readonly Resource[]): void;
   frameworkUpdated(info: FrameworkInfo): void;
   executorCreated(framework: FrameworkInfo, info: ExecutorInfo, run: RunRef, kind: ExecutorKind): void;
   executorLaunched(run: RunRef, kind: ExecutorKind, pid: number, starttime: number | undefined, launcher: string | undefined): void;
@@ -74,6 +76,10 @@ export class Checkpointer implements CheckpointHooks, StatusUpdateStore {
     if (this.bootId !== undefined) this.check(writeAtomic(this.layout.bootIdFile(), `${this.bootId}\n`), 'boot_id');
     this.check(writeAtomic(this.layout.agentInfoFile(id), JSON.stringify(info)), 'slave.info');
     this.check(replaceSymlink(id, this.layout.latestAgentLink()), 'slaves/latest');
+  }
+
+  resourcesUpdated(resources: readonly Resource[]): void {
+    this.check(writeAtomic(this.layout.resourcesFile(), JSON.stringify(resources)), 'resources.info');
   }
 
   frameworkUpdated(info: FrameworkInfo): void {

@@ -2,6 +2,7 @@
  * The checkpoint layout under `<work_dir>/meta`, as Mesos's src/slave/paths.cpp:
  *
  *   meta/boot_id                                              the boot the checkpoints were written in
+ *   meta/resources/resources.info                             checkpointed resources (Mesos: resources_and_operations.state)
  *   meta/slaves/latest → <agent>                              the agent ID to recover
  *   meta/slaves/<agent>/slave.info                            AgentInfo (JSON)
  *     frameworks/<fw>/framework.info                          FrameworkInfo
@@ -23,6 +24,11 @@ export class MetaLayout {
 
   constructor(workDir: string) {
     this.metaDir = join(workDir, 'meta');
+  }
+
+  /** The resources the master asked this agent to checkpoint (reservations, volumes); JSON array. */
+  resourcesFile(): string {
+    return join(this.metaDir, 'resources', 'resources.info');
   }
 
   bootIdFile(): string {

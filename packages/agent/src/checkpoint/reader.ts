@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
-  AgentInfo, decode, err, ExecutorInfo, formatDecodeError, FrameworkInfo, ok, parseJson, Task, type Decoder, type Result,
+  AgentInfo, decode, err, ExecutorInfo, formatDecodeError, FrameworkInfo, ok, parseJson, Resource, Task, type Decoder, type Result,
 } from '@agora/protocol';
 import type { ExecutorKind } from '../containerizer/containerizer.ts';
 import { replayUpdates, type ReplayedStream } from './records.ts';
@@ -49,6 +49,8 @@ export interface RecoveredFramework {
 
 export interface RecoveredState {
   bootId: string | undefined;
+  /** The checkpointed resources (reservations, volumes) the master gave this agent. */
+  resources: Resource[];
   agentId: string;
   agentInfo: AgentInfo;
   frameworks: RecoveredFramework[];
@@ -139,6 +141,7 @@ export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): R
     // Without its AgentInfo the agent cannot be recovered at all, strict or not.
     const agentInfo = readMessage(layout.agentInfoFile(agentId), AgentInfo);
     const bootId = readText(layout.bootIdFile())?.trim();
+    const resources = attempt(() => readResources(layout.resourcesFile())) ?? [];
     const frameworks: RecoveredFramework[] = [];
     for (const fid of list(layout.frameworksDir(agentId))) {
       const fw = attempt(() => {
@@ -153,11 +156,23 @@ export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): R
       }
       frameworks.push(fw);
     }
-    return ok({ state: { bootId, agentId, agentInfo, frameworks }, problems });
+    return ok({ state: { bootId, resources, agentId, agentInfo, frameworks }, problems });
   } catch (e) {
     if (e instanceof Corrupt) return err(e.message);
     throw e;
   }
+}
+
+function readResources(path: string): Resource[] {
+  const text = readText(path);
+  if (text === undefined) return [];
+  const json = parseJson(text);
+  if (!json.ok || !Array.isArray(json.value)) throw new Corrupt(`${path} is corrupt: not a JSON array`);
+  return json.value.map((v, i) => {
+    const r = decode(Resource, v);
+    if (!r.ok) throw new Corrupt(`${path} is corrupt: resource ${i}: ${formatDecodeError(r.error)}`);
+    return r.value;
+  });
 }
 
 function readExecutor(layout: MetaLayout, agentId: string, fid: string, eid: string, attempt: <T>(fn: () => T) => T | undefined): RecoveredExecutor {

@@ -79,6 +79,7 @@ export async function recoverAgent(o: RecoverOptions): Promise<Result<RecoverOut
   }
 
   o.checkpointer.setAgentId(state.agentId);
+  o.core.checkpointedResources = state.resources;
   const summary = restore(o.core, state);
   for (const f of state.frameworks) if (!o.core.frameworks.has(f.info.id!.value)) o.checkpointer.frameworkRemoved(f.info.id!.value);
   const runs = new Map(runsOf(state).map(({ run }) => [run.containerId, { ...(run.info.launcher !== undefined ? { launcher: run.info.launcher } : {}), ...(run.starttime !== undefined ? { starttime: run.starttime } : {}) }]));

@@ -40,6 +40,7 @@ export function handleMasterMessage(core: AgentCore, msg: internal.MasterMessage
     }
     case 'CHECKPOINT_RESOURCES':
       core.checkpointedResources = msg.checkpoint_resources!.resources ?? [];
+      core.deps.checkpoints?.resourcesUpdated(core.checkpointedResources);
       return;
     case 'RECONCILE_TASKS':
       return reconcileTasks(core, msg.reconcile_tasks!);

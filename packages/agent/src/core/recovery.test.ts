@@ -195,3 +195,14 @@ test('a framework without checkpointing leaves no checkpoint of its executors or
   assert.ok(existsSync(join(dir, 'meta', 'slaves', 'S1', 'slave.info')), 'the agent itself is checkpointed');
   assert.equal(existsSync(join(dir, 'meta', 'slaves', 'S1', 'frameworks')), false);
 }));
+
+test('checkpointed resources (reservations) come back and are reported when re-registering', withDir(async (dir) => {
+  const { h } = agentOn(dir);
+  await h.start();
+  const reserved = [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC' as const, role: 'web', principal: 'ops' }] }];
+  await h.send({ type: 'CHECKPOINT_RESOURCES', checkpoint_resources: { resources: reserved } });
+  const { h: again, r } = await recoverOn(dir, []);
+  assert.ok(r.ok && r.value.agentId === 'S1');
+  await again.start();
+  assert.deepEqual(again.master.of('REREGISTER_AGENT')[0]!.reregister_agent!.checkpointed_resources, reserved);
+}));
