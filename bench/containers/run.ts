@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     await driver.teardown().catch(() => undefined);
   } finally {
     for (const p of procs) await p.stop();
-    for (const c of [...CONTROLLERS, 'blkio', 'devices', 'cpuset', 'hugetlb', 'net_cls', 'perf_event', 'systemd']) {
+    for (const c of readdirSync('/sys/fs/cgroup')) {
       const dir = join('/sys/fs/cgroup', c, root);
       try {
         if (existsSync(dir)) rmdirSync(dir);

@@ -80,6 +80,11 @@ export class ImageIsolator implements Isolator {
   }
 
   async recover(known: ReadonlySet<string>): Promise<void> {
+    // runc's own record of containers (state left by a crashed agent), then the root filesystems.
+    const listed = await runCommand('runc', ['--root', this.opts.runcRoot, 'list', '-q']);
+    for (const id of listed.ok ? listed.value.split('\n').filter(Boolean) : []) {
+      if (!known.has(id)) await runCommand('runc', ['--root', this.opts.runcRoot, 'delete', '--force', id]);
+    }
     for (const id of await this.opts.provisioner.containersOnDisk()) {
       if (known.has(id)) continue;
       this.opts.logger.info({ containerId: id }, 'removing the root filesystem of an unknown (orphan) image container');

@@ -10,7 +10,8 @@ import { resolve } from 'node:path';
 import { err, ok, type Result } from '@agora/protocol';
 
 export type CgroupLayout =
-  | { version: 1; mounts: Map<string, string> }
+  /** `others`: every other cgroup mount below the base (named, unified, unused controllers), where runc also creates cgroups. */
+  | { version: 1; mounts: Map<string, string>; others?: string[] }
   | { version: 2; mount: string; controllers: Set<string> };
 
 interface Mount {
@@ -58,12 +59,14 @@ export function detectLayout(hierarchy: string, mountinfo?: string): Result<Cgro
     return ok({ version: 2, mount: base, controllers });
   }
   const v1 = new Map<string, string>();
+  const all = new Set<string>();
   for (const m of mounts) {
-    if (m.fstype !== 'cgroup' || !m.point.startsWith(`${base}/`)) continue;
-    for (const c of m.superOptions) if (V1_CONTROLLERS.includes(c) && !v1.has(c)) v1.set(c, m.point);
+    if ((m.fstype !== 'cgroup' && m.fstype !== 'cgroup2') || !m.point.startsWith(`${base}/`)) continue;
+    all.add(m.point);
+    if (m.fstype === 'cgroup') for (const c of m.superOptions) if (V1_CONTROLLERS.includes(c) && !v1.has(c)) v1.set(c, m.point);
   }
   if (v1.size === 0) return err(`no cgroup hierarchy at '${base}' (neither a cgroup2 mount nor cgroup v1 controllers below it)`);
-  return ok({ version: 1, mounts: v1 });
+  return ok({ version: 1, mounts: v1, others: [...all].filter((p) => ![...v1.values()].includes(p)) });
 }
 
 /** Whether the layout can give a container this controller (v1: mounted; v2: listed). */

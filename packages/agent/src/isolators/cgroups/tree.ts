@@ -51,6 +51,12 @@ export class CgroupTree {
     return [...new Set([...this.controllers].map((c) => this.dir(containerId, c)))];
   }
 
+  /** v1: the container's directory in every hierarchy below the base — runc (images) creates them all. */
+  private allDirs(containerId: string): string[] {
+    if (this.layout.version === 2) return this.dirs(containerId);
+    return [...new Set([...this.dirs(containerId), ...[...this.layout.mounts.values(), ...(this.layout.others ?? [])].map((m) => join(m, this.root, containerId))])];
+  }
+
   /** Creates the container's cgroups; returns the cgroup.procs files its first process joins. */
   async create(containerId: string): Promise<Result<string[], string>> {
     try {
@@ -66,7 +72,7 @@ export class CgroupTree {
   /** PIDs in the container's cgroups (the union over hierarchies). */
   pids(containerId: string): number[] {
     const out = new Set<number>();
-    for (const d of this.dirs(containerId)) {
+    for (const d of this.allDirs(containerId)) {
       try {
         for (const line of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) if (line !== '') out.add(Number(line));
       } catch {
@@ -127,7 +133,7 @@ export class CgroupTree {
 
   /** Removes the container's cgroups (they must be empty: call `kill` first). */
   async remove(containerId: string): Promise<Result<void, string>> {
-    for (const d of this.dirs(containerId)) {
+    for (const d of this.allDirs(containerId)) {
       for (let attempt = 0; ; attempt++) {
         try {
           await rmdir(d);
@@ -150,7 +156,7 @@ export class CgroupTree {
   /** Container IDs that have a cgroup under the root in any hierarchy. */
   containersOnDisk(): Set<string> {
     const layout = this.layout;
-    const bases = layout.version === 2 ? [join(layout.mount, this.root)] : [...this.controllers].map((c) => join(layout.mounts.get(c)!, this.root));
+    const bases = layout.version === 2 ? [join(layout.mount, this.root)] : [...new Set([...layout.mounts.values(), ...(layout.others ?? [])])].map((m) => join(m, this.root));
     const ids = new Set<string>();
     for (const b of bases) {
       try {
