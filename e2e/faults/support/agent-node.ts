@@ -134,11 +134,19 @@ export class HostExecutor implements ExecutorSink {
     life.core.guard('host executor subscribe', () => subscribe(life.core, fw, ex, sub, this));
   }
 
-  /** The agent process died: the executor's connection broke (nothing is told to the dead core). */
+  /**
+   * The agent process died: the executor's connection broke (nothing is told to the dead core).
+   * An executor of a framework that does not checkpoint cannot be recovered, and exits (Mesos's
+   * executor driver does so when it loses a non-checkpointing agent).
+   */
   detach(): void {
     this.closed = true;
     this.life = undefined;
+    if (!this.checkpoint) this.exit(-1);
   }
+
+  /** Whether the framework checkpoints (known at launch). */
+  checkpoint = true;
 
   send(event: executor.Event): void {
     if (this.closed) return;
@@ -274,6 +282,7 @@ export class AgentNode {
 
   private launched(life: Life, launch: ContainerLaunch): void {
     const hx = new HostExecutor(this, launch.frameworkId, launch.executorId, launch.containerId, launch.kind);
+    hx.checkpoint = life.core.frameworks.get(launch.frameworkId)?.info.checkpoint ?? false;
     this.containers.set(launch.containerId, hx);
     queueMicrotask(() => {
       if (this.life === life) hx.attach(life, false);
