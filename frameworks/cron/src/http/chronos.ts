@@ -7,7 +7,6 @@ import type { FastifyInstance, FastifyReply } from '@agora/runtime';
 import { renderDot } from '../dag/graph.ts';
 import { renderChronosJob, renderRun, scheduleText } from '../job/render.ts';
 import { parseChronosJob, type ChronosKind, type FieldError } from '../job/validate.ts';
-import { isActive } from '../plan/run.ts';
 import { durations, histogram, percentile, PERCENTILE_NAMES } from '../stats/percentiles.ts';
 import type { JobRecord } from '../job/model.ts';
 import type { ApiContext } from './context.ts';
@@ -35,7 +34,7 @@ function lastState(engine: ApiContext['engine'], job: JobRecord): 'success' | 'f
 }
 
 function status(ctx: ApiContext, name: string): string {
-  const active = [...ctx.engine.runs.values()].filter((r) => r.job === name && isActive(r));
+  const active = ctx.engine.activeRunsOf(name);
   const running = active.filter((r) => r.state === 'STAGING' || r.state === 'RUNNING').length;
   if (running > 0) return `${running} running`;
   return active.length > 0 ? 'queued' : 'idle';
@@ -91,7 +90,7 @@ export function registerChronos(app: FastifyInstance, ctx: ApiContext): void {
     app.get(`${prefix}/job/:name/history`, async (req, reply) => {
       const name = (req.params as { name: string }).name;
       if (!ctx.engine.jobs.has(name)) return badRequest(reply, `job '${name}' does not exist`);
-      const active = [...ctx.engine.runs.values()].filter((r) => r.job === name);
+      const active = ctx.engine.activeRunsOf(name);
       return { active: active.map(renderRun), history: [...(ctx.engine.history.get(name) ?? [])].reverse().map(renderRun) };
     });
 

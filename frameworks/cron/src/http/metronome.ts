@@ -28,7 +28,7 @@ function body(raw: unknown): unknown {
 
 /** Runs grouped by occurrence, newest first. */
 function runsOf(ctx: ApiContext, id: string, which: 'active' | 'finished'): Map<string, Run[]> {
-  const all = which === 'active' ? [...ctx.engine.runs.values()].filter((r) => r.job === id && isActive(r)) : (ctx.engine.history.get(id) ?? []);
+  const all = which === 'active' ? ctx.engine.activeRunsOf(id) : (ctx.engine.history.get(id) ?? []);
   const out = new Map<string, Run[]>();
   for (const r of [...all].sort((a, b) => a.scheduledAt - b.scheduledAt || a.attempt - b.attempt)) {
     const key = occurrenceId(r.job, r.scheduledAt);

@@ -15,7 +15,7 @@ import { ZERO_COUNTERS, type JobRecord, type JobSpec } from '../job/model.ts';
 import { fieldError, type FieldError, type ParsedJob } from '../job/validate.ts';
 import { advanceSchedule, isExhausted, nextRuns } from '../schedule/schedule.ts';
 import { plan } from './plan.ts';
-import { exitCodeOf, isActive, runStateOf, taskIdFor, occurrenceId, type KillReason, type Run, type Trigger } from './run.ts';
+import { exitCodeOf, runStateOf, taskIdFor, occurrenceId, type KillReason, type Run, type Trigger } from './run.ts';
 import type { TaskState } from '@agora/protocol';
 
 export interface EngineConfig {
@@ -71,6 +71,11 @@ export class CronEngine {
   /** Runs the master has reported on at least once (so "unknown" later means lost, not unlaunched). */
   private readonly known = new Set<string>();
   private readonly dueAt = new Map<string, number>();
+  /** Indexes over `runs` (kept by putRun/finish): active runs per job, launchable runs, and the
+   * instant each run next needs attention (retry, start deadline, timeout). */
+  private readonly byJob = new Map<string, Set<string>>();
+  private readonly queued = new Set<string>();
+  private readonly wakes = new Map<string, number>();
   private dirty = newDirty();
 
   constructor(readonly config: EngineConfig = DEFAULT_ENGINE_CONFIG) {}
@@ -78,12 +83,12 @@ export class CronEngine {
   /** Restores persisted state (no dirty keys). */
   load(jobs: Iterable<JobRecord>, runs: Iterable<Run>, history: Iterable<[string, Run[]]>): void {
     for (const j of jobs) this.jobs.set(j.spec.name, j);
-    for (const r of runs) {
-      this.runs.set(r.taskId, r);
-      if (r.state === 'RUNNING' || r.startedAt !== undefined) this.known.add(r.taskId);
-    }
     for (const [name, list] of history) this.history.set(name, list);
     for (const name of this.jobs.keys()) this.refreshDue(name);
+    for (const r of runs) {
+      this.index(r);
+      if (r.state === 'RUNNING' || r.startedAt !== undefined) this.known.add(r.taskId);
+    }
   }
 
   takeDirty(): Dirty {
@@ -168,8 +173,8 @@ export class CronEngine {
 
   private killRuns(name: string, reason: KillReason, now: number, keepHistory: boolean, occurrence?: string): Effects {
     const out = none();
-    for (const r of [...this.runs.values()]) {
-      if (r.job !== name || (occurrence !== undefined && occurrenceId(r.job, r.scheduledAt) !== occurrence)) continue;
+    for (const r of this.activeRunsOf(name)) {
+      if (occurrence !== undefined && occurrenceId(r.job, r.scheduledAt) !== occurrence) continue;
       if (r.launchedAt !== undefined || r.state === 'STAGING' || r.state === 'RUNNING') {
         this.putRun({ ...r, killReason: reason });
         out.kill.push({ taskId: r.taskId, ...(r.agentId ? { agentId: r.agentId } : {}), reason });
@@ -184,7 +189,11 @@ export class CronEngine {
   tick(now: number): Effects {
     const due: string[] = [];
     for (const [n, t] of this.dueAt) if (t <= now) due.push(n);
-    const p = plan(this.jobs, this.runs.values(), now, due);
+    // Only the runs that can matter: those of due jobs, and those whose attention time has come.
+    const relevant = new Map<string, Run>();
+    for (const n of due) for (const r of this.activeRunsOf(n)) relevant.set(r.taskId, r);
+    for (const [id, t] of this.wakes) if (t <= now) relevant.set(id, this.runs.get(id)!);
+    const p = plan(this.jobs, relevant.values(), now, due);
     const out = none();
     for (const m of p.missed) {
       const job = this.jobs.get(m.job)!;
@@ -216,15 +225,46 @@ export class CronEngine {
   /** The next instant something is due (a schedule, a retry, a timeout); Infinity if nothing. */
   nextWake(): number {
     let t = Number.POSITIVE_INFINITY;
-    for (const d of this.dueAt.values()) t = Math.min(t, d);
-    for (const r of this.runs.values()) {
-      if (r.state === 'WAITING') t = Math.min(t, r.retryAt ?? 0);
-      const max = this.jobs.get(r.job)?.spec.maxCompletionTime ?? 0;
-      const since = r.startedAt ?? r.launchedAt;
-      if (max > 0 && since !== undefined && r.killReason === undefined) t = Math.min(t, since + max * 1000);
-      if (r.state === 'QUEUED' && r.trigger === 'schedule' && r.launchedAt === undefined) t = Math.min(t, r.scheduledAt + (this.jobs.get(r.job)?.spec.epsilonMs ?? 0) + 1);
-    }
+    for (const d of this.dueAt.values()) if (d < t) t = d;
+    for (const d of this.wakes.values()) if (d < t) t = d;
     return t;
+  }
+
+  /** Active runs of a job. */
+  activeRunsOf(name: string): Run[] {
+    return [...(this.byJob.get(name) ?? [])].map((id) => this.runs.get(id)!);
+  }
+
+  /** When a run next needs the planner: retry time, start deadline, or timeout. */
+  private wakeOf(r: Run): number | undefined {
+    const spec = this.jobs.get(r.job)?.spec;
+    if (r.state === 'WAITING') return r.retryAt ?? 0;
+    if (!spec) return undefined;
+    if (r.state === 'QUEUED' && r.trigger === 'schedule' && r.launchedAt === undefined) return r.scheduledAt + spec.epsilonMs + 1;
+    const since = r.startedAt ?? r.launchedAt;
+    if ((r.state === 'STAGING' || r.state === 'RUNNING') && spec.maxCompletionTime > 0 && since !== undefined && r.killReason === undefined) return since + spec.maxCompletionTime * 1000;
+    return undefined;
+  }
+
+  private index(r: Run): void {
+    this.runs.set(r.taskId, r);
+    let set = this.byJob.get(r.job);
+    if (!set) this.byJob.set(r.job, (set = new Set()));
+    set.add(r.taskId);
+    if (r.state === 'QUEUED' && r.launchedAt === undefined) this.queued.add(r.taskId);
+    else this.queued.delete(r.taskId);
+    const w = this.wakeOf(r);
+    if (w === undefined) this.wakes.delete(r.taskId);
+    else this.wakes.set(r.taskId, w);
+  }
+
+  private unindex(r: Run): void {
+    this.runs.delete(r.taskId);
+    const set = this.byJob.get(r.job);
+    set?.delete(r.taskId);
+    if (set?.size === 0) this.byJob.delete(r.job);
+    this.queued.delete(r.taskId);
+    this.wakes.delete(r.taskId);
   }
 
   private refreshDue(name: string, now?: number): void {
@@ -252,7 +292,7 @@ export class CronEngine {
 
   /** Runs waiting for an offer, persisted, in launch order (high priority first, then oldest). */
   launchable(): Run[] {
-    const out = [...this.runs.values()].filter((r) => r.state === 'QUEUED' && r.launchedAt === undefined && !this.dirty.runs.has(r.taskId));
+    const out = [...this.queued].filter((id) => !this.dirty.runs.has(id)).map((id) => this.runs.get(id)!);
     const prio = (r: Run) => (this.jobs.get(r.job)?.spec.highPriority ? 0 : 1);
     return out.sort((a, b) => prio(a) - prio(b) || a.scheduledAt - b.scheduledAt || a.taskId.localeCompare(b.taskId));
   }
@@ -325,7 +365,7 @@ export class CronEngine {
     const job = this.jobs.get(name);
     if (!job) return;
     const c = job.counters;
-    const exhausted = job.schedule !== undefined && isExhausted(job.schedule, job.cursor) && ![...this.runs.values()].some((r) => r.job === name && isActive(r));
+    const exhausted = job.schedule !== undefined && isExhausted(job.schedule, job.cursor) && !this.byJob.has(name);
     this.putJob({ ...job, spec: exhausted ? { ...job.spec, disabled: true } : job.spec, counters: { ...c, successCount: c.successCount + 1, lastSuccess: now, errorsSinceLastSuccess: 0 } });
     this.triggerChildren(name, now);
   }
@@ -342,7 +382,7 @@ export class CronEngine {
   }
 
   private finish(run: Run, keep: boolean): void {
-    this.runs.delete(run.taskId);
+    this.unindex(run);
     this.dirty.runs.delete(run.taskId);
     this.dirty.deletedRuns.add(run.taskId);
     if (keep) this.appendHistory(run);
@@ -357,13 +397,15 @@ export class CronEngine {
   }
 
   private putRun(run: Run): void {
-    this.runs.set(run.taskId, run);
+    this.index(run);
     this.dirty.runs.add(run.taskId);
     this.dirty.deletedRuns.delete(run.taskId);
   }
 
   private putJob(job: JobRecord): void {
+    const old = this.jobs.get(job.spec.name);
     this.jobs.set(job.spec.name, job);
+    if (old && old.spec !== job.spec) for (const r of this.activeRunsOf(job.spec.name)) this.index(r); // deadlines follow the spec
     this.dirty.jobs.add(job.spec.name);
     this.dirty.deletedJobs.delete(job.spec.name);
     this.refreshDue(job.spec.name);
