@@ -45,6 +45,7 @@ export const SERVICES_FLAGS = {
   'mesos-role': { type: 'string', default: '*', help: 'The role the framework subscribes with' },
   'failover-timeout': { type: 'custom', default: 604_800_000, placeholder: 'DURATION', parse: seconds, help: 'How long the master keeps the framework\'s tasks while it is away (Marathon: 1 week)' },
   'launch-timeout': { type: 'custom', default: 300_000, placeholder: 'DURATION', parse: seconds, help: 'Instances not running after this are killed and replaced' },
+  'launch-window': { type: 'int', default: 2000, min: 1, help: 'At most this many instances launched and not yet running at a time' },
   'tick-interval': { type: 'custom', default: 1000, placeholder: 'DURATION', parse: seconds, help: 'Interval of the reconcile loop without offers' },
   'reconciliation-interval': { type: 'custom', default: 600_000, placeholder: 'DURATION', parse: seconds, help: 'Interval of task reconciliation with the master' },
   'zk-session-timeout': { type: 'custom', default: 10_000, placeholder: 'DURATION', parse: seconds, help: 'ZooKeeper session timeout' },
@@ -91,7 +92,7 @@ export async function startServices(opts: ServicesOptions, extras: StartExtras =
   const repo = new Repository(store);
   const events = new EventBus(() => clock.now());
   const metrics = new MetricsRegistry();
-  const services = new Services({ repo, clock, uuid: randomUUID, events, log, launchTimeoutMs: opts.launchTimeout });
+  const services = new Services({ repo, clock, uuid: randomUUID, events, log, launchTimeoutMs: opts.launchTimeout, launchWindow: opts.launchWindow });
   const host = opts.hostname ?? opts.ip;
   let self = `${host}:${opts.httpPort}`;
   let leader = false;

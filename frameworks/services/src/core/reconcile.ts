@@ -36,6 +36,11 @@ export interface ReconcileInput {
   readonly newId: () => string;
   /** Instances still staging after this long are killed and replaced (Marathon: 5 min). */
   readonly launchTimeoutMs?: number;
+  /**
+   * At most this many instances launched but not yet running, across apps (a steady stream of
+   * launches keeps the master and agents busy without a burst of thousands of updates at once).
+   */
+  readonly launchWindow?: number;
 }
 
 export interface Launch {
@@ -66,6 +71,8 @@ export interface ReconcileOutput {
   readonly unusedOffers: Offer[];
   /** Apps that want more instances than were launched in this pass. */
   readonly queue: QueueEntry[];
+  /** The launch window was full: more launches follow as soon as instances start running. */
+  readonly windowFull: boolean;
 }
 
 const STAGING = new Set(['TASK_STAGING', 'TASK_STARTING']);
@@ -141,16 +148,22 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
       killing: killing.length,
       ...(target.canary !== undefined ? { canary: target.canary } : {}),
     });
-    const oldUnhealthy = killOrder(app, old.filter((i) => !isHealthy(i, checks)));
-    const oldHealthy = killOrder(app, old.filter((i) => isHealthy(i, checks)));
-    const oldVictims = [...oldUnhealthy.slice(0, d.killOldUnhealthy), ...oldHealthy.slice(0, d.killOld - d.killOldUnhealthy)];
-    for (const i of oldVictims) kills.push({ instance: i, reason: 'upgrade' });
-    for (const i of killOrder(app, current).slice(0, d.killCurrent)) kills.push({ instance: i, reason: 'scale' });
+    // Sorting is only paid for when something is killed.
+    if (d.killOld > 0) {
+      const oldUnhealthy = killOrder(app, old.filter((i) => !isHealthy(i, checks)));
+      const oldHealthy = killOrder(app, old.filter((i) => isHealthy(i, checks)));
+      const oldVictims = [...oldUnhealthy.slice(0, d.killOldUnhealthy), ...oldHealthy.slice(0, d.killOld - d.killOldUnhealthy)];
+      for (const i of oldVictims) kills.push({ instance: i, reason: 'upgrade' });
+    }
+    if (d.killCurrent > 0) for (const i of killOrder(app, current).slice(0, d.killCurrent)) kills.push({ instance: i, reason: 'scale' });
     if (d.launch > 0) wants.push({ target, count: d.launch, placed: live.map((i) => i.fields as Record<string, string>) });
   }
 
   const launches: Launch[] = [];
   const queue: QueueEntry[] = [];
+  let staging = 0;
+  for (const i of input.instances) if (STAGING.has(i.state) && i.killRequestedAt === undefined) staging++;
+  let budget = input.launchWindow === undefined ? Number.POSITIVE_INFINITY : Math.max(0, input.launchWindow - staging);
   const pools = input.offers.map((offer) => {
     const r = Resources.fromProto(offer.resources ?? []);
     return { offer, pool: r.ok ? r.value : Resources.EMPTY, fields: offerFields(offer), used: false };
@@ -164,10 +177,10 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     let unused = 0;
     if (!delayed) {
       for (const p of pools) {
-        if (left === 0) break;
+        if (left === 0 || budget === 0) break;
         processed++;
         let usedHere = false;
-        while (left > 0) {
+        while (left > 0 && budget > 0) {
           const f = fitInstance(app, p.offer, p.pool, p.fields, w.placed);
           if (!f.ok) {
             // Counted also for an offer that took some instances and then could take no more.
@@ -188,10 +201,11 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
           usedHere = true;
           w.placed.push(p.fields);
           left--;
+          budget--;
         }
       }
     }
     if (left > 0) queue.push({ appId: app.id, count: left, delayed, processedOffers: processed, unusedOffers: unused, reasons });
   }
-  return { launches, kills, unusedOffers: pools.filter((p) => !p.used).map((p) => p.offer), queue };
+  return { launches, kills, unusedOffers: pools.filter((p) => !p.used).map((p) => p.offer), queue, windowFull: budget === 0 && queue.length > 0 };
 }

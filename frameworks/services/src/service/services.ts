@@ -33,6 +33,8 @@ export interface ServicesOptions {
   readonly log: Logger;
   /** Instances not running after this long are killed and replaced (Marathon: 5 min). */
   readonly launchTimeoutMs?: number;
+  /** Instances launched but not yet running, at most (see `reconcile`). */
+  readonly launchWindow?: number;
 }
 
 export interface DeploymentResult {
@@ -428,7 +430,7 @@ export class Services {
   private kick(): void {
     if (this.kicked || this.closed) return;
     this.kicked = true;
-    this.opts.clock.setTimer(20, () => {
+    this.opts.clock.setTimer(100, () => {
       this.kicked = false;
       void this.tick().catch((e: unknown) => this.opts.log.error({ err: e }, 'services step failed'));
     });
@@ -447,6 +449,7 @@ export class Services {
       instances: [...s.instances.values()],
       offers, now, backoff: s.backoff, newId: this.opts.uuid,
       ...(this.opts.launchTimeoutMs !== undefined ? { launchTimeoutMs: this.opts.launchTimeoutMs } : {}),
+      ...(this.opts.launchWindow !== undefined ? { launchWindow: this.opts.launchWindow } : {}),
     });
     const port = this.port;
     // Intents first: a LAUNCH is sent only for instances already in the store.
@@ -466,7 +469,8 @@ export class Services {
         for (const t of tasks) this.opts.events.publish('instance_changed_event', instanceEvent(t.instance, 'Created'));
       }
       const unused = offers.filter((o) => !byOffer.has(o.id.value));
-      void port.decline(unused, out.queue.length > 0 ? 1 : 30);
+      // Short filters while instances are wanted (shortest while only the launch window holds them).
+      void port.decline(unused, out.windowFull ? 0.2 : out.queue.length > 0 ? 1 : 30);
     }
     const expunged = out.kills.filter((k) => k.reason === 'unreachable-expunged').map((k) => k.instance);
     await this.requestKills(out.kills.filter((k) => k.reason !== 'unreachable-expunged').map((k) => k.instance));
