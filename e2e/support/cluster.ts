@@ -36,14 +36,37 @@ export interface MasterState {
   unreachable_slaves: number;
 }
 
+/**
+ * Starts the cluster. A daemon that dies while starting (typically: another process took a port
+ * between `freePorts` and the daemon's listen) makes the whole attempt start over on new ports,
+ * up to three times; whatever an attempt started is stopped before the next one or the error.
+ */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  for (let attempt = 1; ; attempt++) {
+    const started = await tryStartCluster(opts);
+    if (started.ok) return started.cluster;
+    if (attempt >= 3) throw new Error(started.error);
+  }
+}
+
+const exitedOne = (daemons: readonly Daemon[]): Daemon | undefined => daemons.find((d) => d.proc.exitCode !== null || d.proc.signalCode !== null);
+const lastLine = (d: Daemon): string => d.log().trim().split('\n').at(-1) ?? '';
+
+async function tryStartCluster(opts: ClusterOptions): Promise<{ ok: true; cluster: Cluster } | { ok: false; error: string }> {
   const n = opts.agents ?? 2;
   const dir = tempDir('cluster');
   const [masterPort, ...agentPorts] = await freePorts(n + 1);
   const masterUrl = `http://127.0.0.1:${masterPort}`;
   const master = startAgora('master', ['master', `--port=${masterPort}`, `--work-dir=${join(dir, 'master')}`, '--log-level=info', ...(opts.masterFlags ?? [])], dir);
-  await waitFor('the master', async () => ((await fetch(`${masterUrl}/health`)).ok ? true : undefined), 30_000, 200);
   const agents: Daemon[] = [];
+  const abandon = async (why: string) => {
+    await Promise.all([master, ...agents].map((d) => d.kill()));
+    killMentioning(dir);
+    removeDir(dir);
+    return { ok: false as const, error: why };
+  };
+  const ready = await waitFor('the master', async () => exitedOne([master]) ?? ((await fetch(`${masterUrl}/health`)).ok ? true : undefined), 30_000, 200).catch((e: unknown) => String(e));
+  if (ready !== true) return abandon(typeof ready === 'string' ? ready : `the master exited while starting: ${lastLine(ready)}`);
   const agentArgs = (i: number) => [
     'agent',
     `--master=127.0.0.1:${masterPort}`,
@@ -56,9 +79,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   for (let i = 0; i < n; i++) agents.push(startAgora(`agent-${i + 1}`, agentArgs(i), dir));
   const restarts = new Map<number, number>();
   const state = () => getJson<MasterState>(`${masterUrl}/master/state`);
-  await waitFor(`${n} agents to register`, async () => ((await state()).slaves.filter((s) => s.active).length === n ? true : undefined), 60_000, 200);
+  const registered = await waitFor(`${n} agents to register`, async () =>
+    exitedOne([master, ...agents]) ?? ((await state()).slaves.filter((s) => s.active).length === n ? true : undefined), 60_000, 200).catch((e: unknown) => String(e));
+  if (registered !== true) return abandon(typeof registered === 'string' ? registered : `${registered.name} exited while starting: ${lastLine(registered)}`);
   const agentUrls = agentPorts.map((p) => `http://127.0.0.1:${p}`);
-  return {
+  const cluster: Cluster = {
     dir,
     masterUrl,
     master,
@@ -91,4 +116,5 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       removeDir(dir);
     },
   };
+  return { ok: true, cluster };
 }
