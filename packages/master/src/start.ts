@@ -146,7 +146,9 @@ export async function startMaster(options: MasterOptions, hooks: MasterHooks = {
   operatorEndpoint(app, master, leadership, metrics, flags);
   legacyEndpoints(app, master, leadership, metrics, flags);
   acceptChannels<internal.AgentMessage, internal.MasterMessage>(app, internal.AGENT_CHANNEL_PATH, internal.AgentMessage, (ch) => acceptAgentChannel(master, ch), {
-    admit: () => (master.isStopped || !master.leading ? 503 : undefined),
+    // Agents find the leader through ZooKeeper at the same moment this master does: a master that
+    // sees itself named takes their channels at once (their messages wait for the recovery).
+    admit: () => (master.isStopped ? 503 : master.leading || elected?.leader?.id === info.id ? undefined : 503),
   });
   app.setErrorHandler((e: unknown, _req, reply) => {
     const status = typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : 500;

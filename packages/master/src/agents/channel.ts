@@ -28,8 +28,9 @@ export function acceptAgentChannel(m: Master, channel: AgentChannel): void {
     }
   };
   const received = (msg: internal.AgentMessage): void => {
-    if (m.isStopped || !m.leading) return;
+    if (m.isStopped) return;
     if (!m.recovered) return m.afterRecovery(() => received(msg));
+    if (!m.leading) return;
     if (!agent) {
       if (admitting) return;
       admitting = true;

@@ -90,8 +90,10 @@ async function recoverRegistry(m: Master, store: StateStore, fence: FenceToken):
   m.recovered = false;
   m.electedTime = m.clock.now();
   const registrar = new Registrar(store.fenced(fence));
+  const started = m.clock.now();
   const contents = await registrar.recover();
   if (!contents.ok) return err(`registry recovery failed: ${contents.error}`);
+  m.log.info({ agents: contents.value.agents.size, ms: m.clock.now() - started }, 'registry read');
   if (m.isStopped) return ok(undefined);
   m.registry = registrar;
   applyRecovery(m, contents.value);

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:failover` — master failover at scale, as Mesos's performance working group
+ * measured it (synthetic agents with 10 tasks each; time until all have re-registered), but
+ * counting the election too:
+ *
+ *   a ZooKeeper server, two `agora master --zk` processes, one process of emulated agents (the
+ *   real agent core and protocol, fake containers) on `--master=zk://…`, and a framework on the
+ *   SDK (also on zk://) that launches `tasks-per-agent` tasks on every agent. Then the leader is
+ *   SIGKILLed, and the clock runs until the standby reports `master/elected` (election: ZooKeeper
+ *   expires the dead leader's session, the standby claims the registry and reads it) and then
+ *   `master/slaves_active` = every agent (re-registration, with the agents' default 1 s
+ *   registration backoff) and `master/tasks_running` = every task.
+ *
+ *   npm run bench:failover -- [--agents 10000] [--tasks-per-agent 10] [--session-ms 2000] [--quick]
+ *
+ * The session timeout bounds the election: ZooKeeper only lets the standby lead once the dead
+ * leader's session expires (Mesos's default is 10 s; default here 4 s, as in the HA e2e test). A
+ * much shorter one is fragile on a loaded machine: a leader whose event loop stalls for 2/3 of the
+ * session timeout declares its session lost and exits, by design.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Offer, TaskInfo } from '@agora/protocol';
+import { SchedulerDriver, type Scheduler } from '@agora/sdk';
+import { ZooKeeperEnsemble } from '@agora/state/testing';
+import { freePort, machine, rssMiB, startProcess, waitFor, AGORA_BIN, type Proc } from '../support/procs.ts';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, dflt: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
+const quick = argv.includes('--quick');
+const AGENTS = flag('agents', quick ? 1000 : 10_000);
+const PER_AGENT = flag('tasks-per-agent', 10);
+const TASKS = AGENTS * PER_AGENT;
+const SESSION_MS = flag('session-ms', 4000);
+const WINDOW = 5000;
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+const TASK_RESOURCES = [
+  { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.01 } },
+  { name: 'mem', type: 'SCALAR' as const, scalar: { value: 8 } },
+];
+
+type Snapshot = Record<string, number>;
+
+async function snapshot(url: string, timeoutMs = 2000): Promise<Snapshot | undefined> {
+  try {
+    const res = await fetch(`${url}/metrics/snapshot`, { signal: AbortSignal.timeout(timeoutMs) });
+    return res.ok ? ((await res.json()) as Snapshot) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Launches PER_AGENT tasks on every agent (one offer each; the rest declined for an hour). */
+async function launchAll(zkUrl: string): Promise<SchedulerDriver> {
+  let launched = 0;
+  let running = 0;
+  let offers: Offer[] = [];
+  let resolveAll!: () => void;
+  let rejectAll!: (e: Error) => void;
+  const allRunning = new Promise<void>((resolve, reject) => {
+    resolveAll = resolve;
+    rejectAll = reject;
+  });
+  const seen = new Set<string>();
+  const pump = () => {
+    while (offers.length > 0 && launched < TASKS && launched - running < WINDOW) {
+      const offer = offers.shift()!;
+      const tasks: TaskInfo[] = [];
+      for (let k = 0; k < PER_AGENT && launched < TASKS; k++) {
+        const id = `t-${launched++}`;
+        tasks.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: TASK_RESOURCES, command: { value: 'sleep 3600', shell: true } });
+      }
+      void driver.launch(offer, tasks, { refuse_seconds: 3600 });
+    }
+    if (launched >= TASKS && offers.length > 0) void driver.decline(offers.splice(0).map((o) => o.id), { refuse_seconds: 3600 });
+  };
+  const scheduler: Scheduler = {
+    offers(_d, o) {
+      offers.push(...o);
+      pump();
+    },
+    rescind(offerId) {
+      offers = offers.filter((o) => o.id.value !== offerId.value);
+    },
+    update(_d, status) {
+      if (status.state === 'TASK_RUNNING' && !seen.has(status.task_id.value)) {
+        seen.add(status.task_id.value);
+        if (++running === TASKS) resolveAll();
+        else if ((running & 63) === 0) pump();
+      } else if (status.state !== 'TASK_STARTING' && status.state !== 'TASK_RUNNING') {
+        rejectAll(new Error(`unexpected ${status.state} for ${status.task_id.value}: ${status.message ?? ''} (${status.reason ?? ''}); did a master lose leadership during the launch?`));
+      }
+    },
+    error(message) {
+      log(`framework error: ${message}`);
+    },
+  };
+  const driver = new SchedulerDriver({
+    master: zkUrl,
+    framework: { name: 'bench-failover', user: 'root', failover_timeout: 3600, checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] },
+    scheduler,
+  });
+  driver.start();
+  const progress = setInterval(() => log(`  launched ${launched}/${TASKS}, running ${running}`), 10_000);
+  const t0 = performance.now();
+  await allRunning;
+  clearInterval(progress);
+  log(`  ${TASKS} tasks running after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return driver;
+}
+
+async function main(): Promise<void> {
+  log(`machine: ${machine()}`);
+  const dir = mkdtempSync(join(tmpdir(), 'agora-bench-failover-'));
+  const procs: Proc[] = [];
+  let zk: ZooKeeperEnsemble | undefined;
+  let driver: SchedulerDriver | undefined;
+  const cleanup = async () => {
+    await driver?.stop().catch(() => undefined);
+    for (const p of procs.reverse()) await p.stop();
+    await zk?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().then(() => process.exit(130)));
+  const hard = setTimeout(() => {
+    log('the benchmark did not finish in 30 minutes; stopping');
+    void cleanup().then(() => process.exit(1));
+  }, 30 * 60_000);
+  hard.unref();
+  try {
+    zk = await ZooKeeperEnsemble.start({ size: 1, baseDir: dir });
+    const zkUrl = zk.url('/agora');
+    const masters: Array<{ url: string; proc: Proc }> = [];
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      const proc = startProcess([AGORA_BIN, 'master', `--port=${port}`, `--zk=${zkUrl}`, '--quorum=1', `--zk-session-timeout=${SESSION_MS}ms`, '--log-level=error']);
+      procs.push(proc);
+      const url = `http://127.0.0.1:${port}`;
+      masters.push({ url, proc });
+      // The first one leads; the second waits as a standby.
+      await waitFor(`master ${i + 1}`, async () => {
+        const s = await snapshot(url);
+        return s && (i > 0 || s['master/elected'] === 1) ? true : undefined;
+      }, 60_000);
+    }
+    const [leader, standby] = masters as [typeof masters[0], typeof masters[0]];
+
+    const t0 = performance.now();
+    const agents = startProcess(['--import', 'tsx', 'bench/launch/agents-main.ts', zkUrl, String(AGENTS), 'cpus:8;mem:16384;disk:102400;ports:[31000-32000]'], {
+      env: { NODE_OPTIONS: '--max-old-space-size=12288' },
+    });
+    procs.push(agents);
+    await waitFor(`${AGENTS} agents`, async () => ((await snapshot(leader.url))?.['master/slaves_active'] === AGENTS ? true : undefined), 1_200_000);
+    log(`  ${AGENTS} agents registered after ${((performance.now() - t0) / 1000).toFixed(1)} s (each admitted in the ZooKeeper registry)`);
+
+    driver = await launchAll(zkUrl);
+    await new Promise((r) => setTimeout(r, 3000));
+    const rssBefore = rssMiB(leader.proc.pid);
+
+    // The failover.
+    leader.proc.child.kill('SIGKILL');
+    const killedAt = performance.now();
+    let electedAt = 0;
+    let agentsAt = 0;
+    let tasksAt = 0;
+    let last: Snapshot | undefined;
+    await waitFor('the standby to lead and every agent and task to be back', async () => {
+      const s = await snapshot(standby.url);
+      if (!s) return undefined;
+      last = s;
+      const now = performance.now();
+      if (!electedAt && s['master/elected'] === 1) electedAt = now;
+      if (electedAt && !agentsAt && s['master/slaves_active'] === AGENTS) agentsAt = now;
+      if (electedAt && !tasksAt && s['master/tasks_running'] === TASKS) tasksAt = now;
+      return agentsAt && tasksAt ? true : undefined;
+    }, 600_000);
+    const secs = (t: number) => ((t - killedAt) / 1000).toFixed(2);
+    const rssAfter = rssMiB(standby.proc.pid);
+    console.log(
+      `failover agents=${AGENTS} tasks=${TASKS} zk_session_ms=${SESSION_MS} elected_s=${secs(electedAt)} ` +
+        `agents_reregistered_s=${secs(agentsAt)} tasks_known_s=${secs(tasksAt)} reregistration_only_s=${((agentsAt - electedAt) / 1000).toFixed(2)} ` +
+        `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)}`,
+    );
+  } finally {
+    await cleanup();
+  }
+}
+
+await main();
