@@ -9,13 +9,13 @@
  *
  *   npm run bench:containers -- [--tasks 1000] [--mode host|process] [--images] [--isolation LIST]
  */
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Offer, TaskInfo, TaskState } from '@agora/protocol';
 import { SchedulerDriver } from '@agora/sdk';
 import { writeDockerSave } from '../../packages/agent/src/images/testing.ts';
-import { cpuSeconds, freePort, machine, startProcess, waitFor, AGORA_BIN, ROOT } from '../support/procs.ts';
+import { cpuSeconds, freePort, machine, rssMiB, startProcess, waitFor, AGORA_BIN, ROOT } from '../support/procs.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -114,6 +114,14 @@ async function main(): Promise<void> {
     await waitFor('all tasks running', async () => (count('TASK_RUNNING') === TASKS ? true : undefined), 600_000);
     const launchSeconds = (lastRunning - firstLaunch) / 1000;
     const cgroupsRunning = containerCgroups(root);
+    const runcs = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && (() => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'runc';
+      } catch {
+        return false;
+      }
+    })());
+    const runcMiB = runcs.reduce((sum, pid) => sum + rssMiB(Number(pid)), 0);
     const cpu1 = { master: cpuSeconds(master.pid), agent: cpuSeconds(agent.pid) };
     const firstKill = performance.now();
     for (const id of state.keys()) void driver.kill({ value: id });
@@ -125,11 +133,15 @@ async function main(): Promise<void> {
     console.log(
       `containers mode=${MODE} isolation=${ISOLATION}${IMAGES ? ' images=busybox(runc)' : ''} tasks=${TASKS} ` +
         `launch_s=${launchSeconds.toFixed(1)} destroy_s=${destroySeconds.toFixed(1)} cgroups_while_running=${cgroupsRunning} failures=${failures} ` +
+        `${IMAGES ? `runc_processes=${runcs.length} runc_rss_mib=${runcMiB.toFixed(0)} ` : ''}` +
         `agent_cpu_ms_per_task: launch=${per(cpu1.agent - cpu0.agent)} destroy=${per(cpuSeconds(agent.pid) - cpu1.agent)}`,
     );
     await driver.teardown().catch(() => undefined);
   } finally {
     for (const p of procs) await p.stop();
+    // The store holds the unpacked image and nothing is mounted any more (the agent cleaned up).
+    if (!readFileSync('/proc/self/mountinfo', 'utf8').includes(work)) rmSync(work, { recursive: true, force: true });
+    else log(`left mounted under ${work}`);
     for (const c of readdirSync('/sys/fs/cgroup')) {
       const dir = join('/sys/fs/cgroup', c, root);
       try {

@@ -8,7 +8,7 @@
  * so for containers the agent does not know. One task per image container (task groups with
  * images need nested containers, which are not supported).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { err, ok, type Result } from '@agora/protocol';
 import type { Logger } from '@agora/runtime';
@@ -16,7 +16,7 @@ import type { ContainerSpec, Isolator, LaunchPrep } from '../isolators/isolator.
 import { runCommand } from './layers.ts';
 import { buildSpec, runcDefaults } from './oci-spec.ts';
 import { containerProcess, CONTAINER_SANDBOX } from './process.ts';
-import type { Provisioner } from './provisioner.ts';
+import { mountsUnder, type Provisioner } from './provisioner.ts';
 import type { ImageStore } from './store.ts';
 import { volumeMounts } from './volumes.ts';
 
@@ -75,19 +75,26 @@ export class ImageIsolator implements Isolator {
 
   async cleanup(containerId: string): Promise<void> {
     await runCommand('runc', ['--root', this.opts.runcRoot, 'delete', '--force', containerId]);
+    // A `runc run` killed mid-way leaves its state directory, and in it the bind mount of runc's
+    // cloned binary (runc.XXXXXX): unmount what is there, then remove it.
+    const state = join(this.opts.runcRoot, containerId);
+    for (const m of mountsUnder(state)) await runCommand('umount', ['-l', m]);
+    await rm(state, { recursive: true, force: true }).catch(() => undefined);
     const r = await this.opts.provisioner.destroy(containerId);
     if (!r.ok) this.opts.logger.error({ containerId, error: r.error }, 'cannot remove the container\'s root filesystem');
   }
 
   async recover(known: ReadonlySet<string>): Promise<void> {
-    // runc's own record of containers (state left by a crashed agent), then the root filesystems.
+    // runc's own record (state left by a crashed agent) and the root filesystems.
     const listed = await runCommand('runc', ['--root', this.opts.runcRoot, 'list', '-q']);
-    for (const id of listed.ok ? listed.value.split('\n').filter(Boolean) : []) {
-      if (!known.has(id)) await runCommand('runc', ['--root', this.opts.runcRoot, 'delete', '--force', id]);
-    }
-    for (const id of await this.opts.provisioner.containersOnDisk()) {
+    const ids = new Set([
+      ...(listed.ok ? listed.value.split('\n').filter(Boolean) : []),
+      ...(await readdir(this.opts.runcRoot).catch(() => [] as string[])),
+      ...(await this.opts.provisioner.containersOnDisk()),
+    ]);
+    for (const id of ids) {
       if (known.has(id)) continue;
-      this.opts.logger.info({ containerId: id }, 'removing the root filesystem of an unknown (orphan) image container');
+      this.opts.logger.info({ containerId: id }, 'removing an unknown (orphan) image container');
       await this.cleanup(id);
     }
   }

@@ -32,6 +32,16 @@ export function isMounted(path: string): boolean {
   }
 }
 
+/** Mount points at or below `dir`, deepest first. */
+export function mountsUnder(dir: string): string[] {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '')
+      .filter((p) => p === dir || p.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+  } catch {
+    return [];
+  }
+}
+
 export class Provisioner {
   constructor(readonly dir: string, readonly backend: Backend) {}
 
