@@ -2,7 +2,7 @@
  * What the agent does with each message from the master (once registered): launches, kills,
  * shutdowns, acknowledgements, framework messages and updates, reconciliation.
  */
-import type { internal, TaskInfo } from '@agora/protocol';
+import { hasCapability, type internal, type TaskInfo } from '@agora/protocol';
 import type { ExecutorKind } from '../containerizer/containerizer.ts';
 import type { AgentCore } from './agent-core.ts';
 import { commandExecutorInfo } from './command-executor.ts';
@@ -132,9 +132,12 @@ function runTaskGroup(core: AgentCore, m: internal.RunTaskGroup): void {
 /** The master asks about tasks it believes are here: the unknown ones are reported lost (or dropped). */
 function reconcileTasks(core: AgentCore, m: internal.ReconcileTasks): void {
   const frameworkId = m.framework_id.value;
+  // The master's FrameworkInfo decides, as in Mesos: this agent may never have seen the framework
+  // (its only launch here was lost in transit).
+  const partitionAware = m.framework ? hasCapability(m.framework, 'PARTITION_AWARE') : core.isPartitionAware(frameworkId);
   for (const t of m.task_ids ?? []) {
     if (taskKnown(core, frameworkId, t.value)) continue;
-    const state = core.isPartitionAware(frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST';
+    const state = partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
     core.agentUpdate(frameworkId, t.value, state, 'REASON_RECONCILIATION', 'Reconciliation: task unknown to the agent');
   }
 }

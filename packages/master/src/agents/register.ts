@@ -203,7 +203,8 @@ function reconnectKnown(m: Master, agent: AgentRecord, channel: AgentChannel, ms
   m.counters.slaveReregistrations++;
   welcome(m, agent, 'AGENT_REREGISTERED');
   for (const [fid, taskIds] of missing) {
-    m.sendToAgent(agent, { type: 'RECONCILE_TASKS', reconcile_tasks: { framework_id: { value: fid }, task_ids: taskIds.map((value) => ({ value })) } });
+    const info = m.frameworks.get(fid)?.info;
+    m.sendToAgent(agent, { type: 'RECONCILE_TASKS', reconcile_tasks: { framework_id: { value: fid }, task_ids: taskIds.map((value) => ({ value })), ...(info ? { framework: info } : {}) } });
   }
   for (const k of agent.pendingKills.values()) {
     m.sendToAgent(agent, {

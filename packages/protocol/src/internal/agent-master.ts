@@ -188,10 +188,15 @@ export const FrameworkToExecutor = message('MasterMessage.FrameworkToExecutor', 
 });
 export type FrameworkToExecutor = Infer<typeof FrameworkToExecutor>;
 
-/** The master asks for the latest state of tasks it believes are on this agent (after failover). */
+/**
+ * The master asks for the latest state of tasks it believes are on this agent (after failover).
+ * `framework` (as Mesos's ReconcileTasksMessage.framework) lets an agent that does not know the
+ * framework answer TASK_DROPPED rather than TASK_LOST to a PARTITION_AWARE one.
+ */
 export const ReconcileTasks = message('MasterMessage.ReconcileTasks', {
   framework_id: required(FrameworkID),
   task_ids: repeated(TaskID),
+  framework: optional(FrameworkInfo),
 });
 export type ReconcileTasks = Infer<typeof ReconcileTasks>;
 
