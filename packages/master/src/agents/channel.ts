@@ -8,7 +8,7 @@ import type { Master } from '../master.ts';
 import type { AgentChannel, AgentRecord } from '../registry/agent.ts';
 import { agentDisconnected, onPong, removeAgent } from './health.ts';
 import { admitRegistration, admitReregistration } from './admission.ts';
-import type { Admission } from './register.ts';
+import { acknowledgeAgain, type Admission } from './register.ts';
 
 export function acceptAgentChannel(m: Master, channel: AgentChannel): void {
   let agent: AgentRecord | undefined;
@@ -67,8 +67,8 @@ function dispatch(m: Master, agent: AgentRecord, msg: internal.AgentMessage): vo
       return removeAgent(m, agent, 'REASON_AGENT_REMOVED', `Agent ${agent.hostname} unregistered (shut down)`);
     case 'REGISTER_AGENT':
     case 'REREGISTER_AGENT':
-      m.log.warn({ agent: agent.id }, 'ignoring a repeated registration on an established channel');
-      return;
+      m.log.info({ agent: agent.id }, 'repeated registration on an established channel: acknowledging it again');
+      return acknowledgeAgain(m, agent, msg.type);
   }
 }
 

@@ -50,14 +50,28 @@ function agentSpec(a: AgentRecord): AgentSpec {
   return spec;
 }
 
-function welcome(m: Master, agent: AgentRecord, type: 'AGENT_REGISTERED' | 'AGENT_REREGISTERED'): void {
+function reply(m: Master, agent: AgentRecord, type: 'AGENT_REGISTERED' | 'AGENT_REREGISTERED'): internal.MasterMessage {
   const body = {
     agent_id: { value: agent.id },
     master_info: m.info,
     total_ping_timeout_seconds: (m.config.agentPingTimeoutMs * m.config.maxAgentPingTimeouts) / 1000,
   };
-  m.sendToAgent(agent, type === 'AGENT_REGISTERED' ? { type, agent_registered: body } : { type, agent_reregistered: body });
+  return type === 'AGENT_REGISTERED' ? { type, agent_registered: body } : { type, agent_reregistered: body };
+}
+
+function welcome(m: Master, agent: AgentRecord, type: 'AGENT_REGISTERED' | 'AGENT_REREGISTERED'): void {
+  m.sendToAgent(agent, reply(m, agent, type));
   startPinging(m, agent);
+}
+
+/**
+ * A registration repeated on the channel it was admitted on: our reply was lost (or is still on
+ * its way) and the agent retries. Answer again — Mesos's master re-sends (Slave)Reregistered for
+ * every re-registration — or the agent would wait forever while we take it for registered. An
+ * agent that already has the reply ignores the duplicate.
+ */
+export function acknowledgeAgain(m: Master, agent: AgentRecord, type: 'REGISTER_AGENT' | 'REREGISTER_AGENT'): void {
+  m.sendToAgent(agent, reply(m, agent, type === 'REGISTER_AGENT' ? 'AGENT_REGISTERED' : 'AGENT_REREGISTERED'));
 }
 
 function peerHost(channel: AgentChannel): string | undefined {
