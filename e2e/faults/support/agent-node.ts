@@ -233,6 +233,8 @@ export class AgentNode {
   /** Processes with a PID a recovering agent might mistake for its executors' (after a reboot). */
   readonly pidLookalikes = new Set<string>();
   lives = 0;
+  /** The agent's own ZooKeeper session is gone: it knows no leader (see `loseZkSession`). */
+  zkCut = false;
 
   constructor(
     readonly name: string,
@@ -312,6 +314,19 @@ export class AgentNode {
     this.bootId = `boot-${Number(this.bootId.split('-')[1]) + 1}`;
     for (const id of this.containers.keys()) this.pidLookalikes.add(id);
     this.containers.clear();
+  }
+
+  /**
+   * The agent's ZooKeeper session expires: its detector reports no leader, so it drops its
+   * channel and ignores masters until `regainZkSession` (Mesos's MasterDetectorExpireSlaveZKSession).
+   */
+  loseZkSession(): void {
+    this.zkCut = true;
+    this.life?.link.reconnect('no master leads (ZooKeeper session expired)');
+  }
+
+  regainZkSession(): void {
+    this.zkCut = false;
   }
 
   executorOf(taskId: string): HostExecutor | undefined {

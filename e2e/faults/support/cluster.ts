@@ -49,6 +49,15 @@ export class Cluster {
     this.net = new FaultyNetwork(this.clock, (name) => this.masters.some((m) => m.name === name));
     this.zk = new FakeZooKeeper(this.clock, opts.zkSessionTimeoutMs ?? 10_000);
     this.masterConfig = opts.master ?? {};
+    // Agents follow the leader as the ZooKeeper dialer makes them (master/leader-connector.ts):
+    // on every change of leader, established links drop their channel and register again.
+    this.zk.detector().onChange((leader) => {
+      for (const a of this.agents) {
+        if (a.zkCut || !a.life) continue;
+        const state = a.life.link.state;
+        if (state === 'registered' || state === 'registering') a.life.link.reconnect(leader ? `a new master leads: ${leader.id}` : 'no master leads');
+      }
+    });
   }
 
   static async start(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -87,6 +96,8 @@ export class Cluster {
   /** The agent's way to the leader: a new channel through the faulty network, or "cannot connect". */
   private connector(name: string): Connector {
     return async () => {
+      // An agent cut off from ZooKeeper ignores masters until it learns the leader again.
+      if (this.agents.find((a) => a.name === name)?.zkCut) return { ok: false, error: 'no leader known (cut off from ZooKeeper)' };
       const leader = this.zk.leader && this.masters.find((m) => m.name === this.zk.leader!.id && !m.stopped);
       if (!leader) return { ok: false, error: 'no leading master reachable' };
       const pair = new MemoryChannelPair<internal.MasterMessage, internal.AgentMessage>(
