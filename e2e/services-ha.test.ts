@@ -59,7 +59,7 @@ test('the standby proxies to the leader; killed mid-deployment, the standby fini
   };
   const leader = await waitFor('a leader subscribed', leaderOf, 30_000, 200);
   const standby = instances.find((i) => i !== leader)!;
-  assert.equal((await send(standby.api, 'GET', '/v2/leader')).json.leader, new URL(leader.api).host);
+  await waitFor('the standby to know the leader', async () => ((await send(standby.api, 'GET', '/v2/leader')).json.leader === new URL(leader.api).host ? true : undefined), 10_000, 100);
 
   // Created through the standby: proxied to the leader.
   const created = await send(standby.api, 'POST', '/v2/apps', {

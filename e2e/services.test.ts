@@ -102,7 +102,7 @@ test('memcached scaled to 3 with UNIQUE hostname: one per agent, each answering 
     id: '/cache/memcached', cmd: 'exec /usr/bin/memcached -u nobody -l 127.0.0.1 -p $PORT0 -U 0 -m 16', cpus: 0.1, mem: 64, instances: 1,
     constraints: [['hostname', 'UNIQUE']],
   });
-  assert.equal(r.status, 201);
+  assert.equal(r.status, 201, JSON.stringify(r.json));
   await settled('/cache/memcached', 1);
   assert.equal((await send('PUT', '/v2/apps/cache/memcached', { instances: 3 })).status, 200);
   const a = await settled('/cache/memcached', 3);

@@ -117,7 +117,11 @@ export async function startServices(opts: ServicesOptions, extras: StartExtras =
     services, events, metrics,
     leadership: {
       isLeader: () => leader,
-      leader: () => (leader ? self : leaderAddr),
+      leader: () => {
+        if (leader) return self;
+        const l = detector?.leader;
+        return l ? `${l.hostname ?? l.address?.hostname}:${l.port}` : leaderAddr;
+      },
       abdicate: () => {
         void contender?.withdraw();
         end('abdicated');
