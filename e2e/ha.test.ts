@@ -15,11 +15,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PartitionProxy, ZooKeeperEnsemble } from '@agora/state/testing';
 import { TestFramework } from './support/framework.ts';
-import { freePorts, killMentioning, pidsMentioning, removeDir, startAgora, tempDir, waitFor, type Daemon } from './support/processes.ts';
+import { AGORA_BIN, freePorts, killMentioning, pidsMentioning, removeDir, startAgora, tempDir, waitFor, type Daemon } from './support/processes.ts';
 
 const SESSION_MS = 4000;
 
@@ -188,4 +189,17 @@ test('leader SIGKILLed: the last master leads within the session timeout + 2 s, 
   process.stderr.write(`  ${last.name} leads ${electedAt - t0} ms after the leader was killed\n`);
   await checkRecovered(last, pids, electedAt);
   assert.ok(samples.every((s) => s.length <= 1), 'never two leaders');
+});
+
+test('the CLI finds the leader through --master=zk://', async () => {
+  const [leader] = await leaders();
+  const state = (await (await fetch(`${leader!.url}/master/state`)).json()) as { slaves: Array<{ id: string }> };
+  const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const p = spawn(process.execPath, [AGORA_BIN, 'agents', '--json', `--master=${zkUrl}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.on('exit', (code) => resolve({ code, stdout }));
+  });
+  assert.equal(out.code, 0);
+  for (const s of state.slaves) assert.ok(out.stdout.includes(s.id), `agent ${s.id} listed`);
 });

@@ -1,5 +1,5 @@
 /** What every client command gets: where the master is and how to print. */
-import { normalizeMasterUrl } from '@agora/sdk';
+import { detectorFor, normalizeMasterUrl } from '@agora/sdk';
 import { err, ok, type Result } from '@agora/protocol';
 import type { CliIO } from './io.ts';
 
@@ -19,6 +19,23 @@ export function resolveMaster(io: CliIO, ...given: (string | undefined)[]): Resu
   const text = given.find((g) => g !== undefined && g !== '') ?? io.env.AGORA_MASTER ?? DEFAULT_MASTER;
   const url = normalizeMasterUrl(text);
   return url.ok ? ok(url.value) : err(`--master: ${url.error}`);
+}
+
+/**
+ * Like `resolveMaster`, and `zk://host:port[,host:port]/path` names the leading master as
+ * ZooKeeper says (the lowest `json.info_*` node; waits up to 10 s for one to be elected).
+ */
+export async function findMaster(io: CliIO, ...given: (string | undefined)[]): Promise<Result<string, string>> {
+  const text = given.find((g) => g !== undefined && g !== '') ?? io.env.AGORA_MASTER ?? DEFAULT_MASTER;
+  if (!/^zk:\/\//i.test(text.trim())) return resolveMaster(io, ...given);
+  const detector = detectorFor(text);
+  if (!detector.ok) return err(`--master: ${detector.error}`);
+  try {
+    const leader = await detector.value.detect();
+    return leader.ok ? ok(leader.value) : err(`--master: ${leader.error}`);
+  } finally {
+    detector.value.close?.();
+  }
 }
 
 export function makeContext(io: CliIO, master: string, noColor = false): Context {

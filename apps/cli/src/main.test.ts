@@ -32,7 +32,7 @@ test('usage errors exit 2 with a message on stderr', async () => {
     [['logs'], /missing required argument 'task'/],
     [['logs', 't1', '--tail', 'x'], /expected a non-negative integer/],
     [['execute'], /missing required argument 'command'/],
-    [['tasks', '--master', 'zk://z:2181/mesos'], /ZooKeeper detector/],
+    [['tasks', '--master', 'zk://z:2181/'], /invalid ZooKeeper URL/],
   ];
   for (const [argv, pattern] of cases) {
     const t = testIO();

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { makeContext, resolveMaster, type Context } from './context.ts';
+import { findMaster, makeContext, type Context } from './context.ts';
 import { processIO, type CliIO } from './io.ts';
 import type { JobContext } from './commands/job.ts';
 import type { AppContext } from './commands/app.ts';
@@ -55,7 +55,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
 
   async function client(flags: ClientFlags, run: (ctx: Context) => Promise<number>): Promise<void> {
     const globals = program.opts<{ master?: string; color?: boolean }>();
-    const master = resolveMaster(io, flags.master, globals.master);
+    const master = await findMaster(io, flags.master, globals.master);
     if (!master.ok) {
       io.stderr.write(`agora: ${master.error}\n`);
       return setCode(2);
