@@ -155,9 +155,9 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
   }
   m.allocator.addAgent(id, agentSpec(agent), used);
   if (agent.deactivated) m.allocator.deactivateAgent(id);
-  shutDownCompletedFrameworks(m, agent, msg);
   m.counters.slaveReregistrations++;
   welcome(m, agent, 'AGENT_REREGISTERED');
+  shutDownCompletedFrameworks(m, agent, msg);
   m.log.info({ agent: id, hostname: agent.hostname, tasks: msg.tasks?.length ?? 0, wasUnreachable }, 'agent re-registered');
   m.events.publish({ type: 'AGENT_ADDED', agent_added: { agent: agentToV1(m, agent) } });
   m.requestAllocation([id]);
@@ -213,9 +213,9 @@ function reconnectKnown(m: Master, agent: AgentRecord, channel: AgentChannel, ms
       if (m.frameworks.has(fid)) m.allocator.recoverResources(fid, agent.id, charged.resources, undefined, m.clock.now());
     }
   }
-  shutDownCompletedFrameworks(m, agent, msg);
   m.counters.slaveReregistrations++;
   welcome(m, agent, 'AGENT_REREGISTERED');
+  shutDownCompletedFrameworks(m, agent, msg);
   for (const [fid, taskIds] of missing) {
     const info = m.frameworks.get(fid)?.info;
     m.sendToAgent(agent, { type: 'RECONCILE_TASKS', reconcile_tasks: { framework_id: { value: fid }, task_ids: taskIds.map((value) => ({ value })), ...(info ? { framework: info } : {}) } });
@@ -233,6 +233,7 @@ function reconnectKnown(m: Master, agent: AgentRecord, channel: AgentChannel, ms
   return { ok: true, agent };
 }
 
+/** After the AGENT_REREGISTERED reply: an agent ignores master messages until it knows it is registered. */
 function shutDownCompletedFrameworks(m: Master, agent: AgentRecord, msg: internal.ReregisterAgent): void {
   const fids = new Set<string>([...(msg.tasks ?? []).map((t) => t.framework_id.value), ...(msg.executors ?? []).map((e) => e.framework_id.value)]);
   for (const fid of fids) {
