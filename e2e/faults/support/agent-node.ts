@@ -164,8 +164,8 @@ export class HostExecutor implements ExecutorSink {
     if (ex) subscriptionClosed(ex, this);
   }
 
-  /** Sends an update for one of its tasks (the task finishing, failing...). */
-  update(taskId: string, state: TaskStatus['state']): void {
+  /** Sends an update for one of its tasks (the task finishing, failing...); returns it. */
+  update(taskId: string, state: TaskStatus['state']): TaskStatus {
     const life = this.life;
     if (!life) throw new Error(`executor ${this.executorId} is not connected to an agent`);
     const fw = life.core.frameworks.get(this.frameworkId)!;
@@ -175,6 +175,15 @@ export class HostExecutor implements ExecutorSink {
     if (state !== 'TASK_RUNNING' && state !== 'TASK_STARTING') this.active.delete(taskId);
     this.unacked.set(uuid, status);
     executorUpdate(life.core, fw, ex, status);
+    return status;
+  }
+
+  /** Sends an update again, as it was (an executor retrying before the agent's acknowledgement). */
+  resend(status: TaskStatus): void {
+    const life = this.life;
+    if (!life) throw new Error(`executor ${this.executorId} is not connected to an agent`);
+    const fw = life.core.frameworks.get(this.frameworkId)!;
+    executorUpdate(life.core, fw, fw.executors.get(this.executorId)!, status);
   }
 
   run(taskId: string): void {
