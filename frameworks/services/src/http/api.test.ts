@@ -241,7 +241,7 @@ test('readiness checks gate the deployment until the instance answers ready', as
     assert.equal(r.status, 201);
     await h.waitFor('running', async () => ((await h.api('GET', '/v2/apps/ready')).json.app.tasksRunning === 1 ? true : undefined));
     assert.equal((await h.api('GET', '/v2/deployments')).json.length, 1, 'not ready yet');
-    await h.waitFor('ready', async () => ((await h.api('GET', '/v2/deployments')).json.length === 0 ? true : undefined), 8000);
+    await h.waitFor('ready', async () => ((await h.api('GET', '/v2/deployments')).json.length === 0 ? true : undefined), 15_000);
     assert.ok(answers >= 3);
     await h.api('DELETE', '/v2/apps/ready');
     await h.waitFor('removed', async () => ((await h.api('GET', '/v2/deployments')).json.length === 0 ? true : undefined));

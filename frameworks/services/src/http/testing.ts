@@ -102,7 +102,7 @@ export async function startHarness(opts: { agents?: number; store?: StateStore; 
       }
       return { status: res.status, headers: res.headers, json, text };
     },
-    async waitFor(what, check, timeoutMs = 5000) {
+    async waitFor(what, check, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const v = await check();
