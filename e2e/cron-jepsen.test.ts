@@ -27,6 +27,7 @@ let cluster: Cluster | undefined;
 const proxies: PartitionProxy[] = [];
 const crons: (Daemon | undefined)[] = [];
 const extra: Daemon[] = [];
+const allCrons: Daemon[] = [];
 
 after(async () => {
   for (const d of [...crons, ...extra]) await d?.stop(5000);
@@ -46,11 +47,15 @@ test('exactly one completed run per scheduled window through leader kill, agent 
   writeFileSync(log, '');
   const ports = await freePorts(2);
   for (let i = 0; i < 2; i++) proxies.push(await PartitionProxy.start([{ port: zkPort }]));
-  const startCron = (i: number, generation: number) =>
+  const startCron = (i: number, generation: number) => remember(
     startAgora(`cron-${i + 1}-${generation}`, [
       'cron', `--master=${cluster!.masterUrl}`, `--http-port=${ports[i]}`, `--state=zk://${proxies[i]!.connectString}/agora-cron`,
       '--zk-session-timeout=PT1.5S', '--failure-retry=PT1S', '--log-level=info',
-    ], dir);
+    ], dir));
+  const remember = (d: Daemon) => {
+    allCrons.push(d);
+    return d;
+  };
   const api = (i: number) => `http://127.0.0.1:${ports[i]}`;
   const ownLeader = async (i: number) => {
     const l = (await (await fetch(`${api(i)}/leader`)).json()) as { leader: string };
@@ -128,5 +133,10 @@ test('exactly one completed run per scheduled window through leader kill, agent 
   }
   const skews = lines.map(([, s, b]) => Number(b) - Number(s)).sort((a, b) => a - b);
   process.stderr.write(`cron jepsen: ${lines.length} runs over ${windows.length} windows × ${JOBS.length} jobs; start skew median ${skews[Math.floor(skews.length / 2)]} ms, max ${skews[skews.length - 1]} ms\n`);
+  if (problems.length > 0) {
+    // Evidence for the investigation: the log lines and what every cron daemon said.
+    process.stderr.write(`${lines.map((l) => l.join(',')).join('\n')}\n`);
+    for (const d of [...crons, ...allCrons]) if (d) process.stderr.write(`--- ${d.name}\n${d.log()}\n`);
+  }
   assert.deepEqual(problems, []);
 });
