@@ -23,6 +23,7 @@ import type { StatusUpdateStore } from '../status-updates/store.ts';
 import { MESOS_COMPATIBLE_VERSION } from '../version.ts';
 import { containerTerminated, shutdownExecutor } from './executor-lifecycle.ts';
 import type { GarbageCollector } from './gc.ts';
+import type { FetchTaskUris } from './group-fetch.ts';
 import { handleMasterMessage } from './master-messages.ts';
 import { applyStatus, completeTask, hasIncompleteTasks, MAX_COMPLETED_FRAMEWORKS, type ExecutorRecord, type FrameworkRecord } from './model.ts';
 import type { SandboxLayout, SandboxStore } from './sandbox.ts';
@@ -63,6 +64,8 @@ export interface CoreDeps {
   store?: StatusUpdateStore;
   /** Checkpointing (checkpoint/): called for frameworks with `checkpoint: true` only. */
   checkpoints?: CheckpointHooks;
+  /** Fetches a group task's URIs into its task sandbox (group-fetch.ts); without it such groups fail. */
+  fetchTaskUris?: FetchTaskUris;
 }
 
 /** What the agent sends to the master (the master link, once attached). */

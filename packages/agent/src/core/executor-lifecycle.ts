@@ -13,6 +13,7 @@ import { executorEnvironment } from '../containerizer/environment.ts';
 import { limitationApplies, withLimitation } from '../containerizer/limitation-status.ts';
 import { executorStatusUpdate } from '../status-updates/create.ts';
 import type { AgentCore } from './agent-core.ts';
+import { cancelFetches, deliverable, hasUris, queueFetchingGroup, sandboxReady } from './group-fetch.ts';
 import {
   findQueued, hasIncompleteTasks, queuedTaskInfos, removeQueuedTask, taskFromInfo, type ExecutorRecord, type ExecutorSink,
   type FrameworkRecord, type QueuedItem,
@@ -31,6 +32,7 @@ export function createExecutor(core: AgentCore, fw: FrameworkRecord, info: Execu
     containerId,
     directory,
     state: 'REGISTERING',
+    sandboxPending: true,
     queued: [],
     launched: new Map(),
     terminated: new Map(),
@@ -65,6 +67,7 @@ async function launchContainer(core: AgentCore, fw: FrameworkRecord, ex: Executo
     // Shut down (or timed out) while its sandbox was being made: no container at all.
     return core.guard('launch cancelled', () => containerTerminated(core, ex, { status: -1, message: 'Executor shut down before its container was launched' }));
   }
+  core.guard('sandbox ready', () => sandboxReady(core, fw, ex));
   const env = executorEnvironment({
     frameworkId: fw.id,
     executorId: ex.id,
@@ -141,6 +144,7 @@ export function shutdownExecutor(core: AgentCore, ex: ExecutorRecord): void {
   ex.state = 'TERMINATING';
   ex.registrationTimer?.cancel();
   ex.registrationTimer = undefined;
+  cancelFetches(ex);
   const connected = ex.connection !== undefined && !ex.connection.closed;
   if (connected) ex.connection!.send({ type: 'SHUTDOWN' });
   // Nothing to wait for: it never subscribed, or the agent is stopping and it cannot hear us.
@@ -174,6 +178,7 @@ export function containerTerminated(core: AgentCore, ex: ExecutorRecord, t: Cont
   ex.registrationTimer?.cancel();
   ex.shutdownTimer?.cancel();
   ex.registrationTimer = ex.shutdownTimer = undefined;
+  cancelFetches(ex);
   if (ex.connection && !ex.connection.closed) ex.connection.close();
   ex.connection = undefined;
   core.counters.executorsTerminated++;
@@ -196,7 +201,8 @@ export function containerTerminated(core: AgentCore, ex: ExecutorRecord, t: Cont
 
 // ───────────────────────────── the executor API ─────────────────────────────
 
-function deliver(core: AgentCore, ex: ExecutorRecord, item: QueuedItem): void {
+/** Sends the task or group to the subscribed executor; its tasks become launched (TASK_STAGING). */
+export function deliver(core: AgentCore, ex: ExecutorRecord, item: QueuedItem): void {
   const tasks = item.kind === 'task' ? [item.task] : (item.group.tasks ?? []);
   const executorId = ex.kind === 'command' ? undefined : ex.id;
   for (const t of tasks) ex.launched.set(t.task_id.value, taskFromInfo(t, 'TASK_STAGING', ex.frameworkId, executorId));
@@ -210,7 +216,9 @@ export function queueOrDeliver(core: AgentCore, fw: FrameworkRecord, ex: Executo
     fw.tasks.set(t.task_id.value, ex);
     hooks?.taskAdded(runRef(ex), taskFromInfo(t, 'TASK_STAGING', ex.frameworkId, ex.kind === 'command' ? undefined : ex.id));
   }
-  if (ex.state === 'RUNNING' && ex.connection && !ex.connection.closed) deliver(core, ex, item);
+  // A group whose tasks have URIs waits in the queue until they are in the tasks' sandboxes.
+  if (item.kind === 'group' && (item.group.tasks ?? []).some(hasUris)) queueFetchingGroup(core, fw, ex, item);
+  else if (ex.state === 'RUNNING' && ex.connection && !ex.connection.closed) deliver(core, ex, item);
   else ex.queued.push(item);
 }
 
@@ -259,9 +267,10 @@ export function subscribe(core: AgentCore, fw: FrameworkRecord, ex: ExecutorReco
     subscribed: { executor_info: ex.info, framework_info: fw.info, agent_info: core.agentInfo(), container_id: { value: ex.containerId } },
   });
   for (const a of acks) sink.send(a);
+  // Groups still fetching their tasks' URIs stay queued (group-fetch.ts delivers them).
   const queued = ex.queued;
-  ex.queued = [];
-  for (const item of queued) deliver(core, ex, item);
+  ex.queued = queued.filter((q) => !deliverable(q));
+  for (const item of queued.filter(deliverable)) deliver(core, ex, item);
   const kills = ex.pendingKills;
   ex.pendingKills = undefined;
   for (const [taskId, policy] of kills ?? []) {
@@ -340,7 +349,8 @@ export function killTask(core: AgentCore, frameworkId: string, taskId: string, k
   const { executor: ex } = found;
   const queued = findQueued(ex, taskId);
   if (queued) {
-    // Not delivered yet: kill it (and the rest of its group) here.
+    // Not delivered yet: kill it (and the rest of its group, cancelling its fetch) here.
+    cancelFetches(ex, taskId);
     const ids = queued.kind === 'task' ? [taskId] : (queued.group.tasks ?? []).map((t) => t.task_id.value);
     const message = queued.kind === 'task' ? 'Killed before delivery to the executor' : 'A task within the task group was killed before delivery to the executor';
     for (const id of ids) core.agentUpdate(frameworkId, id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', message, ex);

@@ -2,7 +2,7 @@
  * What the agent does with each message from the master (once registered): launches, kills,
  * shutdowns, acknowledgements, framework messages and updates, reconciliation.
  */
-import { hasCapability, type internal, type TaskInfo } from '@agora/protocol';
+import { hasCapability, type internal } from '@agora/protocol';
 import type { ExecutorKind } from '../containerizer/containerizer.ts';
 import type { AgentCore } from './agent-core.ts';
 import { commandExecutorInfo } from './command-executor.ts';
@@ -48,8 +48,6 @@ export function handleMasterMessage(core: AgentCore, msg: internal.MasterMessage
       core.logger.debug({ type: msg.type }, 'ignoring a master message');
   }
 }
-
-const anyUris = (task: TaskInfo) => (task.command?.uris?.length ?? 0) > 0;
 
 function taskKnown(core: AgentCore, frameworkId: string, taskId: string): boolean {
   return core.frameworks.get(frameworkId)?.tasks.has(taskId) ?? false;
@@ -111,8 +109,7 @@ function runTaskGroup(core: AgentCore, m: internal.RunTaskGroup): void {
   const kind: ExecutorKind = info.type === 'CUSTOM' || (info.type !== 'DEFAULT' && info.command !== undefined) ? 'custom' : 'default';
   const existing = core.frameworks.get(frameworkId)?.executors.get(info.executor_id.value);
   // The executor's URIs are fetched when its container launches (fetcher/containerizer.ts); the
-  // URIs of the group's own tasks would have to be fetched into their task sandboxes: not yet.
-  if (tasks.some(anyUris)) return failAll('TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', "fetching the URIs of a task group's tasks is not supported yet (give them to the executor)", existing);
+  // URIs of the group's own tasks, into their task sandboxes before delivery (group-fetch.ts).
   if (existing) {
     core.ensureFramework(m.framework);
     if (existing.state === 'TERMINATING' || existing.state === 'TERMINATED') {

@@ -21,7 +21,16 @@ export interface ExecutorSink {
 
 export type ExecutorState = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
 
-export type QueuedItem = { kind: 'task'; task: TaskInfo } | { kind: 'group'; group: TaskGroupInfo };
+/**
+ * The URIs of a group's tasks being fetched into their task sandboxes (group-fetch.ts): the group
+ * stays queued, undeliverable, until they are. `started` is false while the sandbox is being made.
+ */
+export interface GroupFetch {
+  readonly controller: AbortController;
+  started: boolean;
+}
+
+export type QueuedItem = { kind: 'task'; task: TaskInfo } | { kind: 'group'; group: TaskGroupInfo; fetch?: GroupFetch };
 
 export interface ExecutorRecord {
   readonly id: string;
@@ -40,6 +49,8 @@ export interface ExecutorRecord {
   pid: number | undefined;
   /** Why the container ended, for the updates of tasks still active then (state: TASK_FAILED unless given). */
   termination: { reason: TaskStatusReason; message: string; state?: TaskState } | undefined;
+  /** Set from creation until its sandbox exists (its groups' URIs are fetched into it after). */
+  sandboxPending?: boolean;
   /** Recovered after an agent restart and not yet re-subscribed. */
   recovered?: boolean;
   /** KILLs that arrived while the executor was not connected, sent when it subscribes. */
@@ -136,7 +147,7 @@ export function removeQueuedTask(e: ExecutorRecord, taskId: string): void {
       if (q.task.task_id.value !== taskId) out.push(q);
     } else {
       const tasks = (q.group.tasks ?? []).filter((t) => t.task_id.value !== taskId);
-      if (tasks.length > 0) out.push(tasks.length === (q.group.tasks ?? []).length ? q : { kind: 'group', group: { tasks } });
+      if (tasks.length > 0) out.push(tasks.length === (q.group.tasks ?? []).length ? q : { ...q, group: { ...q.group, tasks } });
     }
   }
   e.queued = out;

@@ -15,6 +15,7 @@
  */
 import { constants } from 'node:fs';
 import { chmod, copyFile, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { err, formatDurationMs, ok, type CommandInfoURI, type Result } from '@agora/protocol';
 import { silentLogger, systemClock, type Clock, type Logger } from '@agora/runtime';
 import { lookupUser } from '../containerizer/users.ts';
@@ -63,6 +64,12 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** For the agent's log lines. */
   containerId?: string;
+  /**
+   * Fetch into this directory inside the sandbox instead (a task's sandbox in its group's executor
+   * sandbox: `['tasks', '<task_id>']`). Missing components are created (mode 0755, handed to the
+   * user); none may be a symbolic link. Its `stderr` gets the fetcher's log.
+   */
+  into?: readonly string[];
 }
 
 export interface FetchedUri {
@@ -145,14 +152,15 @@ export class Fetcher {
     await Promise.all(all.map((r) => r.done.catch(() => undefined)));
   }
 
-  private async run(uris: readonly UriSpec[], sandbox: string, opts: FetchOptions, signal: AbortSignal): Promise<Result<FetchSummary, string>> {
+  private async run(uris: readonly UriSpec[], executorSandbox: string, opts: FetchOptions, signal: AbortSignal): Promise<Result<FetchSummary, string>> {
     const started = this.clock.now();
-    const root = await Dir.open(sandbox);
+    const user = this.fetchUser(opts.user);
+    const root = await this.openRoot(executorSandbox, opts.into ?? [], user.ok ? user.value : undefined);
     if (!root.ok) return err(`Failed to fetch URIs: ${root.error}`);
+    const sandbox = opts.into === undefined ? executorSandbox : join(executorSandbox, ...opts.into);
     const context = { containerId: opts.containerId, sandbox };
     const log = await SandboxLog.open(root.value, this.clock, this.logger, context);
     try {
-      const user = this.fetchUser(opts.user);
       if (!user.ok) {
         log.error(user.error);
         return err(`Failed to fetch URIs: ${user.error}`);
@@ -181,6 +189,19 @@ export class Fetcher {
     } finally {
       await log.close();
       await root.value.close();
+    }
+  }
+
+  /** The directory to fetch into: the sandbox, or `into` within it (created, never through a link). */
+  private async openRoot(sandbox: string, into: readonly string[], user: FetchUser | undefined): Promise<Result<Dir, string>> {
+    const bad = into.find((c) => c === '' || c === '.' || c === '..' || c.includes('/') || c.includes('\0'));
+    if (bad !== undefined) return err(`'${bad.slice(0, 64)}' cannot name a directory in the sandbox`);
+    const base = await Dir.open(sandbox);
+    if (!base.ok || into.length === 0) return base;
+    try {
+      return await base.value.walk(into, { mode: 0o755, ...(user ? { owner: { uid: user.uid, gid: user.gid } } : {}) });
+    } finally {
+      await base.value.close();
     }
   }
 
