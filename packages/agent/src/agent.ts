@@ -125,7 +125,13 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
       hasDefaultExecutor: (config.defaultExecutor === 'host' ? entries.host : entries.default) !== undefined,
       commandExecutorPath: entries.command?.file ?? `${config.launcherDir}/agora-command-executor`,
     },
-    { clock, ids: deps.ids ?? randomIds, logger, containerizer, layout, sandboxes: diskSandboxes, gc, store: checkpointer, checkpoints: checkpointer },
+    {
+      clock, ids: deps.ids ?? randomIds, logger, containerizer, layout, sandboxes: diskSandboxes, gc, store: checkpointer, checkpoints: checkpointer,
+      // A task group's own URIs go into each task's sandbox, <sandbox>/tasks/<task_id> (core/group-fetch.ts).
+      fetchTaskUris: (r) => fetcher.fetchAll(r.uris, r.sandbox, {
+        into: ['tasks', r.taskId], signal: r.signal, containerId: r.containerId, ...(r.user !== undefined ? { user: r.user } : {}),
+      }),
+    },
   );
   const recovery = await recoverAgent({
     core, checkpointer, layout: meta, containerizer: routing, mode: config.recover, strict: config.strict, bootId: currentBootId(), logger,
