@@ -178,6 +178,20 @@ test('kill tasks with scale lowers instances; /v2/tasks/delete refuses unknown i
   assert.equal(bad.status, 400);
 });
 
+test('bulk PUT /v2/apps creates and updates in one deployment; PATCH refuses unknown ids', async () => {
+  const r = await h.api('PUT', '/v2/apps', [{ id: '/bulk/a', cmd: 'sleep 1000', cpus: 0.1, mem: 16 }, { id: '/bulk/b', cmd: 'sleep 1000', cpus: 0.1, mem: 16 }]);
+  assert.equal(r.status, 200);
+  assert.ok(r.headers.get('marathon-deployment-id'));
+  await deploymentsDone();
+  const p = await h.api('PATCH', '/v2/apps', [{ id: '/bulk/a', instances: 2 }]);
+  assert.equal(p.status, 200);
+  await deploymentsDone();
+  assert.equal((await h.api('GET', '/v2/apps/bulk/a')).json.app.instances, 2);
+  assert.equal((await h.api('PATCH', '/v2/apps', [{ id: '/bulk/nope', instances: 2 }])).status, 404);
+  await h.api('DELETE', '/v2/groups/bulk');
+  await deploymentsDone();
+});
+
 test('groups: tree, dryRun plan with dependency order, create and delete', async () => {
   const body = { id: '/shop', apps: [{ id: 'db', cmd: 'sleep 1000', cpus: 0.1, mem: 16 }, { id: 'web', cmd: 'sleep 1000', cpus: 0.1, mem: 16, dependencies: ['db'] }] };
   const dry = await h.api('PUT', '/v2/groups/shop?dryRun=true', body);

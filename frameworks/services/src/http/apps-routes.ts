@@ -77,6 +77,32 @@ export function registerApps(app: FastifyInstance, ctx: HttpContext): void {
     return sendJson(reply.header('Location', `/v2/apps${r.value.app.id}`).header('Marathon-Deployment-Id', r.value.deployment.id), 201, body);
   });
 
+  // Bulk: a list of (partial) apps; PATCH requires every id to exist.
+  const bulk = (patchOnly: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const q = query(req);
+    const json = parseJsonBody(bodyText(req));
+    if (!json.ok) return sendError(reply, json.error);
+    if (!Array.isArray(json.value)) return sendJson(reply, 422, { message: 'Invalid JSON', details: [{ path: '/', errors: ['error.expected.jsarray'] }] });
+    const partial = patchOnly || flag(q, 'partialUpdate', true);
+    const specs = [];
+    for (const [n, item] of json.value.entries()) {
+      const shape = readAppPatch(item, `/(${n})`);
+      if (!shape.ok) return sendError(reply, shape.error);
+      const id = shape.value.id === undefined ? undefined : resolvePath(shape.value.id);
+      if (id === undefined) return sendJson(reply, 422, { message: 'Object is not valid', details: [{ path: `/(${n})/id`, errors: ['is empty'] }] });
+      const existing = s.state.apps.get(id);
+      if (patchOnly && !existing) return sendError(reply, appNotFound(id));
+      const spec = parseAppBody(JSON.stringify(item), partial && existing ? { base: existing } : {});
+      if (!spec.ok) return sendError(reply, spec.error);
+      specs.push(spec.value);
+    }
+    const r = await s.putApps(specs, flag(q, 'force'));
+    if (!r.ok) return sendError(reply, r.error);
+    return sendJson(reply.header('Marathon-Deployment-Id', r.value.deploymentId), 200, r.value);
+  };
+  app.put('/v2/apps', bulk(false));
+  app.patch('/v2/apps', bulk(true));
+
   const put = (patchOnly: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const q = query(req);
     const { id } = parseAppPath(rawRest(req, '/v2/apps'));

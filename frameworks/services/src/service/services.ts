@@ -234,6 +234,17 @@ export class Services {
     });
   }
 
+  /** Bulk create-or-update (PUT/PATCH /v2/apps with a list): one deployment for all. */
+  putApps(specs: readonly AppSpec[], force: boolean): Promise<Result<DeploymentResult, ApiError>> {
+    return this.serial(async () => {
+      const version = this.nextVersion();
+      const changes: Record<string, AppDefinition> = {};
+      for (const spec of specs) changes[spec.id] = this.define(spec, this.state.apps.get(spec.id), version);
+      const d = await this.deploy(changes, force, version);
+      return d.ok ? ok({ deploymentId: d.value.id, version }) : d;
+    });
+  }
+
   restartApp(id: string, force: boolean): Promise<Result<DeploymentResult, ApiError>> {
     return this.serial(async () => {
       const prev = this.state.apps.get(id);
