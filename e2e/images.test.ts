@@ -110,6 +110,14 @@ for (const [i, mode] of [[0, 'executor host, overlay'], [1, 'process, copy']] as
   });
 }
 
+test('an image that is not in the store fails the task cleanly (REASON_CONTAINER_LAUNCH_FAILED, the isolator named)', { skip }, async () => {
+  const offer = await roomyOffer(agentIds[0]!);
+  const [t] = await fw.launch(offer, [{ name: 'missing', command: 'true', resources: { cpus: 0.1, mem: 32 }, extra: { container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nothere:1' }, cached: true } } } } }]);
+  const failed = await fw.waitForState(t!.task_id.value, 'TASK_FAILED');
+  assert.equal(failed.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+  assert.match(failed.message ?? '', /^Failed to launch container: Failed to prepare isolator docker\/runtime: image 'nothere:1' not found in --docker-registry /);
+});
+
 test('nothing left: no mounts, no container root filesystems, no runc state, no cgroups', { skip }, async () => {
   for (const [i] of roots.entries()) {
     const store = join(cluster.dir, `agent-${i + 1}`, 'store', 'docker');
