@@ -2,7 +2,9 @@
  * The fetcher on a real cluster (a master, one agent, real command executors): a command task's
  * URIs — an http-served tar.gz holding a script and a file:// executable — are fetched into its
  * sandbox, extracted and run; a URI that cannot be fetched fails the task with a message naming
- * it; and a cached URI used by two tasks is downloaded once (the server counts the requests).
+ * it; and a cached URI used by two tasks is downloaded once (the server counts the requests). A
+ * task group's tasks (under the default executor) get their own URIs in their own sandboxes,
+ * `<executor sandbox>/tasks/<task_id>`, and one URI that cannot be fetched fails the whole group.
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { ExecutorInfo, Offer, Resource, TaskInfo } from '@agora/protocol';
+import { newTaskId } from '@agora/sdk';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { TestFramework } from './support/framework.ts';
 import { getJson, removeDir, tempDir, waitFor } from './support/processes.ts';
@@ -31,6 +35,7 @@ before(async () => {
   execFileSync('tar', ['-czf', join(scratch, 'app.tar.gz'), '-C', tree, 'bin']);
   writeFileSync(join(scratch, 'tool'), '#!/bin/sh\necho "tool says $1"\n', { mode: 0o644 });
   writeFileSync(join(scratch, 'data.txt'), 'cached data\n');
+  for (const who of ['a', 'b']) writeFileSync(join(scratch, `${who}.sh`), `#!/bin/sh\necho "script ${who} in $(pwd)"\n`, { mode: 0o644 });
   const files: Record<string, string> = { '/app.tar.gz': join(scratch, 'app.tar.gz'), '/data.txt': join(scratch, 'data.txt') };
   server = createServer((req, res) => {
     const path = req.url ?? '/';
@@ -146,4 +151,48 @@ test('killing a task whose URIs are being fetched cancels the download and launc
   await waitFor('the download to be cancelled', () => (slowClosed ? true : undefined), 10_000, 50);
   assert.deepEqual(f.statesOf(id), ['TASK_KILLED']);
   await waitFor('the cancellation in the sandbox log', async () => (/Failed to fetch '.*endless\.tgz': the fetch was cancelled/.test(await sandboxFile(id, 'stderr')) ? true : undefined), 10_000, 50);
+});
+
+// ───────────────────────────── a task group's own URIs ─────────────────────────────
+
+const scalars = (r: Record<string, number>): Resource[] => Object.entries(r).map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value } }));
+
+const groupTask = (offer: Offer, name: string, uri: string): TaskInfo => ({
+  name, task_id: { value: newTaskId(name) }, agent_id: offer.agent_id, resources: scalars({ cpus: 0.1, mem: 16 }),
+  // Both scripts are fetched as run.sh: each task runs the one in its own sandbox.
+  command: { shell: true, value: './run.sh', uris: [{ value: uri, extract: true, executable: true, output_file: 'run.sh' }] },
+});
+
+async function launchGroup(f: TestFramework, offer: Offer, executorId: string, tasks: TaskInfo[]): Promise<void> {
+  const executor: ExecutorInfo = { executor_id: { value: executorId }, type: 'DEFAULT', resources: scalars({ cpus: 0.1, mem: 32 }) };
+  const r = await f.driver.launchGroup(offer, executor, tasks, { refuse_seconds: 0 });
+  assert.ok(r.ok, JSON.stringify(r.ok ? '' : r.error));
+}
+
+test("a task group's tasks fetch their own URIs into their own sandboxes and run them", async () => {
+  const f = framework('fetcher-group');
+  const offer = await f.takeOffer();
+  const tasks = [groupTask(offer, 'a', `file://${scratch}/a.sh`), groupTask(offer, 'b', `file://${scratch}/b.sh`)];
+  await launchGroup(f, offer, 'fetch-pod', tasks);
+  for (const t of tasks) await f.waitForState(t.task_id.value, 'TASK_FINISHED');
+  for (const [i, t] of tasks.entries()) {
+    const id = t.task_id.value;
+    assert.match(await sandboxFile('fetch-pod', `tasks/${id}/stdout`), new RegExp(`^script ${'ab'[i]} in /.*/tasks/${id}$`, 'm'));
+    assert.match(await sandboxFile('fetch-pod', `tasks/${id}/stderr`), new RegExp(`Successfully fetched all URIs into '.*/tasks/${id}'`), "the fetcher's log is in the task's stderr");
+    assert.deepEqual(f.statesOf(id), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+  }
+});
+
+test('one URI of a task group that cannot be fetched fails the whole group at launch', async () => {
+  const f = framework('fetcher-group-fail');
+  const offer = await f.takeOffer();
+  const tasks = [groupTask(offer, 'good', `file://${scratch}/a.sh`), groupTask(offer, 'bad', `file://${scratch}/missing.sh`)];
+  await launchGroup(f, offer, 'fetch-pod-bad', tasks);
+  for (const t of tasks) {
+    const failed = await f.waitForState(t.task_id.value, 'TASK_FAILED');
+    assert.equal(failed.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+    assert.equal(failed.source, 'SOURCE_AGENT');
+    assert.match(failed.message ?? '', new RegExp(`^Failed to launch container: Failed to fetch 'file://${scratch}/missing\\.sh': `));
+    assert.deepEqual(f.statesOf(t.task_id.value), ['TASK_FAILED'], 'never started');
+  }
 });
