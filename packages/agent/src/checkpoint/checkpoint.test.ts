@@ -96,7 +96,7 @@ test('the checkpoints read back as written: agent, frameworks, runs with PID and
   assert.equal(s.bootId, 'boot-1');
   assert.deepEqual(s.frameworks.map((f) => f.info.id!.value).sort(), ['fw-1', 'fw-2']);
   const run = s.frameworks.find((f) => f.info.id!.value === 'fw-1')!.executors[0]!.run!;
-  assert.deepEqual({ id: run.containerId, info: run.info, pid: run.pid, starttime: run.starttime }, { id: 'c-fw-1', info: { kind: 'custom', launcher: 'process' }, pid: 4242, starttime: 777 });
+  assert.deepEqual({ id: run.containerId, info: run.info, pid: run.pid, starttime: run.starttime }, { id: 'c-fw-1', info: { kind: 'custom', launcher: 'process', starttime: 777 }, pid: 4242, starttime: 777 });
   assert.deepEqual(run.tasks.map((t) => [t.task.task_id.value, t.stream.pending.map((u) => u.status.state)]), [['t-fw-1', ['TASK_RUNNING']]]);
 }));
 

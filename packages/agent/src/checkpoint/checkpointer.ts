@@ -48,6 +48,8 @@ export function currentBootId(): string | undefined {
 
 export class Checkpointer implements CheckpointHooks, StatusUpdateStore {
   private agentId: string | undefined;
+  /** What each framework.info holds, so an unchanged one is not written again (each write is two fsyncs). */
+  private readonly frameworkInfos = new Map<string, string>();
 
   constructor(
     private readonly layout: MetaLayout,
@@ -84,7 +86,10 @@ export class Checkpointer implements CheckpointHooks, StatusUpdateStore {
 
   frameworkUpdated(info: FrameworkInfo): void {
     if (this.agentId === undefined || info.id === undefined) return;
-    this.check(writeAtomic(this.layout.frameworkInfoFile(this.agentId, info.id.value), JSON.stringify(info)), 'framework.info');
+    const json = JSON.stringify(info);
+    if (this.frameworkInfos.get(info.id.value) === json) return;
+    const r = this.check(writeAtomic(this.layout.frameworkInfoFile(this.agentId, info.id.value), json), 'framework.info');
+    if (r.ok) this.frameworkInfos.set(info.id.value, json);
   }
 
   executorCreated(framework: FrameworkInfo, info: ExecutorInfo, run: RunRef, kind: ExecutorKind): void {
@@ -99,9 +104,9 @@ export class Checkpointer implements CheckpointHooks, StatusUpdateStore {
   executorLaunched(run: RunRef, kind: ExecutorKind, pid: number, starttime: number | undefined, launcher: string | undefined): void {
     const dir = this.runDir(run);
     if (dir === undefined) return;
-    if (launcher !== undefined) this.check(writeAtomic(this.layout.runInfoFile(dir), JSON.stringify({ kind, launcher })), 'run.info');
-    // The start time first: a forked.pid without it would be adopted on the PID alone.
-    if (starttime !== undefined) this.check(writeAtomic(this.layout.forkedStartTimeFile(dir), `${starttime}\n`), 'forked.starttime');
+    // The start time first: a forked.pid without it is never adopted (the PID alone proves nothing).
+    const info = { kind, ...(launcher !== undefined ? { launcher } : {}), ...(starttime !== undefined ? { starttime } : {}) };
+    this.check(writeAtomic(this.layout.runInfoFile(dir), JSON.stringify(info)), 'run.info');
     this.check(writeAtomic(this.layout.forkedPidFile(dir), `${pid}\n`), 'forked.pid');
   }
 
@@ -118,6 +123,7 @@ export class Checkpointer implements CheckpointHooks, StatusUpdateStore {
 
   frameworkRemoved(frameworkId: string): void {
     if (this.agentId === undefined) return;
+    this.frameworkInfos.delete(frameworkId);
     this.check(removeTree(this.layout.frameworkDir(this.agentId, frameworkId)), 'remove framework');
   }
 

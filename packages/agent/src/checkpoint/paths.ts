@@ -8,9 +8,9 @@
  *     frameworks/<fw>/framework.info                          FrameworkInfo
  *       executors/<ex>/executor.info                          ExecutorInfo
  *         runs/latest → <container>
- *         runs/<container>/run.info                           Agora: {kind, launcher} of the container
+ *         runs/<container>/run.info                           Agora: {kind, launcher, starttime} of the container
+ *                                                             (starttime: field 22 of /proc/<pid>/stat of the executor)
  *         runs/<container>/pids/forked.pid                    the executor's PID (decimal)
- *         runs/<container>/pids/forked.starttime              Agora: its start time (field 22 of /proc/<pid>/stat)
  *         runs/<container>/tasks/<task>/task.info             Task
  *         runs/<container>/tasks/<task>/task.updates          status update records (records.ts)
  *
@@ -89,10 +89,6 @@ export class MetaLayout {
 
   forkedPidFile(run: string): string {
     return join(run, 'pids', 'forked.pid');
-  }
-
-  forkedStartTimeFile(run: string): string {
-    return join(run, 'pids', 'forked.starttime');
   }
 
   tasksDir(run: string): string {

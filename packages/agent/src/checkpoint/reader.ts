@@ -27,6 +27,8 @@ export interface RunInfo {
   kind: ExecutorKind;
   /** Which launcher ran it ('host' or 'process'); absent when the launch never completed. */
   launcher?: string;
+  /** The executor's start time (clock ticks after boot), recorded with its PID. */
+  starttime?: number;
 }
 
 export interface RecoveredRun {
@@ -109,11 +111,18 @@ function readRunInfo(path: string): RunInfo {
   const text = readText(path);
   if (text === undefined) throw new Corrupt(`${path} is missing`);
   const json = parseJson(text);
-  const v = json.ok ? (json.value as { kind?: unknown; launcher?: unknown }) : undefined;
-  if (!v || typeof v !== 'object' || typeof v.kind !== 'string' || !KINDS.includes(v.kind) || (v.launcher !== undefined && typeof v.launcher !== 'string')) {
+  const v = json.ok ? (json.value as { kind?: unknown; launcher?: unknown; starttime?: unknown }) : undefined;
+  if (
+    !v || typeof v !== 'object' || typeof v.kind !== 'string' || !KINDS.includes(v.kind) || (v.launcher !== undefined && typeof v.launcher !== 'string')
+    || (v.starttime !== undefined && !(typeof v.starttime === 'number' && Number.isSafeInteger(v.starttime) && v.starttime >= 0))
+  ) {
     throw new Corrupt(`${path} is corrupt`);
   }
-  return { kind: v.kind as ExecutorKind, ...(v.launcher !== undefined ? { launcher: v.launcher as string } : {}) };
+  return {
+    kind: v.kind as ExecutorKind,
+    ...(v.launcher !== undefined ? { launcher: v.launcher as string } : {}),
+    ...(v.starttime !== undefined ? { starttime: v.starttime as number } : {}),
+  };
 }
 
 export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): Result<ReadResult, string> {
@@ -199,7 +208,7 @@ function readExecutor(layout: MetaLayout, agentId: string, fid: string, eid: str
   const run = layout.runDir(agentId, fid, eid, containerId);
   const runInfo = readRunInfo(layout.runInfoFile(run));
   const pid = readNumber(layout.forkedPidFile(run));
-  const starttime = pid === undefined ? undefined : readNumber(layout.forkedStartTimeFile(run));
+  const starttime = pid === undefined ? undefined : runInfo.starttime;
   const tasks: RecoveredTask[] = [];
   for (const tid of list(layout.tasksDir(run))) {
     const t = attempt(() => {
