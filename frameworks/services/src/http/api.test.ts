@@ -192,6 +192,49 @@ test('bulk PUT /v2/apps creates and updates in one deployment; PATCH refuses unk
   await deploymentsDone();
 });
 
+test('progress deadline with autoRollback reverts an upgrade that never becomes healthy', async () => {
+  await h.api('POST', '/v2/apps', {
+    id: '/deadline', cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 2,
+    healthChecks: [{ protocol: 'COMMAND', command: { value: 'true' } }],
+    upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1, progressDeadlineSeconds: 1, autoRollback: true },
+  });
+  await deploymentsDone();
+  h.unhealthy.add('deadline.');
+  const events = await fetch(`${h.url}/v2/events?event_type=deployment_failed`, { headers: { accept: 'text/event-stream' } });
+  const r = await h.api('PUT', '/v2/apps/deadline', { cmd: 'sleep 2000' });
+  assert.equal(r.status, 200);
+  const reader = events.body!.getReader();
+  let text = '';
+  while (!text.includes('event: deployment_failed')) text += new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
+  h.unhealthy.delete('deadline.');
+  await deploymentsDone();
+  const app = (await h.api('GET', '/v2/apps/deadline?embed=app.tasks')).json.app;
+  assert.equal(app.cmd, 'sleep 1000', 'rolled back');
+  assert.equal(app.tasksHealthy, 2);
+  await h.api('DELETE', '/v2/apps/deadline');
+  await deploymentsDone();
+});
+
+test('canary: a restart stops after canaryInstances new instances until promoted', async () => {
+  await h.api('POST', '/v2/apps', { id: '/canary', cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 3, upgradeStrategy: { canaryInstances: 1 } });
+  await deploymentsDone();
+  const r = await h.api('PUT', '/v2/apps/canary', { cmd: 'sleep 2000' });
+  const target = (await h.api('GET', '/v2/apps/canary')).json.app.version;
+  const current = async () => ((await h.api('GET', '/v2/apps/canary/tasks')).json.tasks as { version: string; state: string }[]).filter((t) => t.version === target && t.state === 'TASK_RUNNING').length;
+  await h.waitFor('the canary', async () => ((await current()) === 1 ? true : undefined));
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(await current(), 1, 'held at one new instance');
+  const d = (await h.api('GET', '/v2/deployments')).json.find((x: { id: string }) => x.id === r.json.deploymentId);
+  assert.deepEqual(d.canary, { promoted: false });
+  assert.equal((await h.api('POST', `/v2/deployments/${r.json.deploymentId}/promote`)).status, 200);
+  await deploymentsDone();
+  assert.equal(await current(), 3);
+  assert.equal(((await h.api('GET', '/v2/apps/canary/tasks')).json.tasks as unknown[]).length, 3);
+  await h.api('DELETE', '/v2/apps/canary');
+  await deploymentsDone();
+});
+
 test('groups: tree, dryRun plan with dependency order, create and delete', async () => {
   const body = { id: '/shop', apps: [{ id: 'db', cmd: 'sleep 1000', cpus: 0.1, mem: 16 }, { id: 'web', cmd: 'sleep 1000', cpus: 0.1, mem: 16, dependencies: ['db'] }] };
   const dry = await h.api('PUT', '/v2/groups/shop?dryRun=true', body);
