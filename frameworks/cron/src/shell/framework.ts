@@ -312,7 +312,8 @@ export class CronFramework {
     // Unused offers stay held for runs due soon.
     for (const o of left) this.held.set(o.id.value, { offer: o, at: now });
     await this.flush();
-    await Promise.all(launches.map(async (l) => {
+    // Not awaited: the serial queue (ticks, updates) must not wait for the master's answers.
+    void Promise.all(launches.map(async (l) => {
       const r = await this.driver.launch(l.offer, l.tasks, { refuse_seconds: 0 });
       if (!r.ok) {
         // The outcome is unknown: ask the master; "never heard of it" puts the run back in the queue.
