@@ -3,7 +3,7 @@
  * measured it (synthetic agents with 10 tasks each; time until all have re-registered), but
  * counting the election too:
  *
- *   a ZooKeeper server, two `agora master --zk` processes, one process of emulated agents (the
+ *   a ZooKeeper server, three `agora master --zk` processes, one process of emulated agents (the
  *   real agent core and protocol, fake containers) on `--master=zk://…`, and a framework on the
  *   SDK (also on zk://) that launches `tasks-per-agent` tasks on every agent. Then the leader is
  *   SIGKILLed, and the clock runs until the standby reports `master/elected` (election: ZooKeeper
@@ -136,31 +136,36 @@ async function main(): Promise<void> {
   try {
     zk = await ZooKeeperEnsemble.start({ size: 1, baseDir: dir });
     const zkUrl = zk.url('/agora');
+    // Three masters, so that a failover during the setup (a loaded machine can starve a session)
+    // still leaves a standby for the measured one.
     const masters: Array<{ url: string; proc: Proc }> = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       const port = await freePort();
-      const proc = startProcess([AGORA_BIN, 'master', `--port=${port}`, `--zk=${zkUrl}`, '--quorum=1', `--zk-session-timeout=${SESSION_MS}ms`, '--log-level=error']);
+      const proc = startProcess([AGORA_BIN, 'master', `--port=${port}`, `--zk=${zkUrl}`, '--quorum=2', `--zk-session-timeout=${SESSION_MS}ms`, `--log-level=${process.env.BENCH_MASTER_LOG_LEVEL ?? 'warn'}`]);
       procs.push(proc);
-      const url = `http://127.0.0.1:${port}`;
-      masters.push({ url, proc });
-      // The first one leads; the second waits as a standby.
-      await waitFor(`master ${i + 1}`, async () => {
-        const s = await snapshot(url);
-        return s && (i > 0 || s['master/elected'] === 1) ? true : undefined;
-      }, 60_000);
+      masters.push({ url: `http://127.0.0.1:${port}`, proc });
     }
-    const [leader, standby] = masters as [typeof masters[0], typeof masters[0]];
-
+    const leaderNow = async () => {
+      for (const m of masters) if ((await snapshot(m.url, 1000))?.['master/elected'] === 1) return m;
+      return undefined;
+    };
+    await waitFor('a leading master', leaderNow, 60_000);
     const t0 = performance.now();
     const agents = startProcess(['--import', 'tsx', 'bench/launch/agents-main.ts', zkUrl, String(AGENTS), 'cpus:8;mem:16384;disk:102400;ports:[31000-32000]'], {
       env: { NODE_OPTIONS: '--max-old-space-size=12288' },
     });
     procs.push(agents);
-    await waitFor(`${AGENTS} agents`, async () => ((await snapshot(leader.url))?.['master/slaves_active'] === AGENTS ? true : undefined), 1_200_000);
+    await waitFor(`${AGENTS} agents`, async () => {
+      const l = await leaderNow();
+      return l && (await snapshot(l.url))?.['master/slaves_active'] === AGENTS ? true : undefined;
+    }, 1_200_000);
     log(`  ${AGENTS} agents registered after ${((performance.now() - t0) / 1000).toFixed(1)} s (each admitted in the ZooKeeper registry)`);
 
     driver = await launchAll(zkUrl);
     await new Promise((r) => setTimeout(r, 3000));
+    const leader = await waitFor('the leader', leaderNow, 30_000);
+    const standbys = masters.filter((m) => m !== leader && m.proc.child.exitCode === null && m.proc.child.signalCode === null);
+    if (standbys.length === 0) throw new Error('no standby left to fail over to (a master lost leadership during the setup)');
     const rssBefore = rssMiB(leader.proc.pid);
 
     // The failover.
@@ -170,8 +175,13 @@ async function main(): Promise<void> {
     let agentsAt = 0;
     let tasksAt = 0;
     let last: Snapshot | undefined;
-    await waitFor('the standby to lead and every agent and task to be back', async () => {
-      const s = await snapshot(standby.url);
+    let next: (typeof masters)[number] | undefined;
+    await waitFor('a standby to lead and every agent and task to be back', async () => {
+      if (!next) {
+        for (const m of standbys) if ((await snapshot(m.url, 500))?.['master/elected'] === 1) next = m;
+        if (!next) return undefined;
+      }
+      const s = await snapshot(next.url);
       if (!s) return undefined;
       last = s;
       const now = performance.now();
@@ -181,7 +191,7 @@ async function main(): Promise<void> {
       return agentsAt && tasksAt ? true : undefined;
     }, 600_000);
     const secs = (t: number) => ((t - killedAt) / 1000).toFixed(2);
-    const rssAfter = rssMiB(standby.proc.pid);
+    const rssAfter = rssMiB(next!.proc.pid);
     console.log(
       `failover agents=${AGENTS} tasks=${TASKS} zk_session_ms=${SESSION_MS} elected_s=${secs(electedAt)} ` +
         `agents_reregistered_s=${secs(agentsAt)} tasks_known_s=${secs(tasksAt)} reregistration_only_s=${((agentsAt - electedAt) / 1000).toFixed(2)} ` +

@@ -4,6 +4,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseMinAllocatableResources } from '@agora/allocator';
 import { err, internal, ok, packMasterIp, type MasterInfo, type Result } from '@agora/protocol';
 import {
@@ -163,6 +164,16 @@ export async function startMaster(options: MasterOptions, hooks: MasterHooks = {
     await releaseBackends();
     return err(`cannot listen on ${ip}:${port}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  // A blocked event loop starves the ZooKeeper session (a leader that cannot answer for 2/3 of
+  // the session timeout steps down): say so in the log when it happens.
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
+  const lagTimer = setInterval(() => {
+    const maxMs = lag.max / 1e6;
+    if (maxMs > 1000) log.warn({ maxMs: Math.round(maxMs) }, 'the event loop was blocked');
+    lag.reset();
+  }, 2000);
+  lagTimer.unref();
   if (election && elected) {
     void contend(master, elected, { contender: election.contender, detector: election.detector, store });
   } else if (!store) {
@@ -179,6 +190,8 @@ export async function startMaster(options: MasterOptions, hooks: MasterHooks = {
       if (closed) return;
       closed = true;
       master.stop();
+      clearInterval(lagTimer);
+      lag.disable();
       await releaseBackends();
       await app.close();
       log.info('master stopped');

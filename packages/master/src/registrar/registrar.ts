@@ -61,9 +61,17 @@ const WEIGHTS = 'registry/weights';
 const QUOTA = 'registry/quota';
 /** Reads in flight at once during recovery (10,000 agents must not open 10,000 requests). */
 const RECOVERY_CONCURRENCY = 512;
+/**
+ * Writes in flight at once. ZooKeeper orders a session's requests, so a flood of writes (10,000
+ * agents registering) would queue everything behind it; a bounded window keeps the store's
+ * latency — and the ZooKeeper server — reasonable for everyone else.
+ */
+const WRITE_CONCURRENCY = 64;
 
 export class Registrar implements RegistryPort {
   private readonly queues = new Map<string, Promise<unknown>>();
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
   /** Writes completed, for the registrar metrics. */
   writes = 0;
 
@@ -122,6 +130,17 @@ export class Registrar implements RegistryPort {
   }
 
   private async write(key: string, op: RegistryOp): Promise<Result<void, string>> {
+    if (this.inFlight >= WRITE_CONCURRENCY) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+    try {
+      return await this.writeNow(key, op);
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async writeNow(key: string, op: RegistryOp): Promise<Result<void, string>> {
     let r;
     switch (op.type) {
       case 'REMOVE':
