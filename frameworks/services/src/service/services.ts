@@ -68,6 +68,7 @@ export class Services {
   private kicked = false;
   private gen = 0;
   private lastRevive = 0;
+  private readonly killRetried = new Map<string, number>();
 
   private readonly readiness: ReadinessChecker;
 
@@ -381,6 +382,7 @@ export class Services {
     const r = await this.opts.repo.deleteInstance(i.id);
     if (!r.ok) throw new Error(`state store write failed: ${r.error.message}`);
     this.state.instances.delete(i.id);
+    this.killRetried.delete(i.id);
   }
 
   private async revive(): Promise<void> {
@@ -476,12 +478,25 @@ export class Services {
     });
     if (port) {
       for (const { offer, tasks } of byOffer.values()) {
-        void port.launch(offer, tasks.map((t) => t.task));
+        // A LAUNCH that failed in transit: ask the master, whose answer (TASK_LOST/UNKNOWN for a
+        // task it never saw) expunges the intent and the instance is replaced.
+        void port.launch(offer, tasks.map((t) => t.task)).then((sent) => {
+          if (!sent) void port.reconcile(tasks.map((t) => ({ taskId: t.instance.id, agentId: t.instance.agentId })));
+        });
         for (const t of tasks) this.opts.events.publish('instance_changed_event', instanceEvent(t.instance, 'Created'));
       }
       const unused = offers.filter((o) => !byOffer.has(o.id.value));
       // Short filters while instances are wanted (shortest while only the launch window holds them).
       void port.decline(unused, out.windowFull ? 0.2 : out.queue.length > 0 ? 1 : 30);
+    }
+    // Kills not confirmed within 30 s are sent again (at most every 30 s per instance).
+    if (port && offers.length === 0) {
+      for (const i of s.instances.values()) {
+        if (i.killRequestedAt !== undefined && now - i.killRequestedAt > 30_000 && now - (this.killRetried.get(i.id) ?? 0) > 30_000) {
+          this.killRetried.set(i.id, now);
+          void port.kill(i.id, i.agentId);
+        }
+      }
     }
     const expunged = out.kills.filter((k) => k.reason === 'unreachable-expunged').map((k) => k.instance);
     await this.requestKills(out.kills.filter((k) => k.reason !== 'unreachable-expunged').map((k) => k.instance));
@@ -607,6 +622,10 @@ export class Services {
       }
       const known = [...this.state.instances.values()].map((i) => ({ taskId: i.id, agentId: i.agentId }));
       if (known.length > 0) await this.port?.reconcile(known);
+      // Kills asked for before a failover may never have reached the master: ask again.
+      for (const i of this.state.instances.values()) {
+        if (i.killRequestedAt !== undefined) void this.port?.kill(i.id, i.agentId, this.state.apps.get(i.appId)?.taskKillGracePeriodSeconds);
+      }
       await this.port?.reconcile([]);
       this.suppressed = false;
       await this.port?.revive();
