@@ -80,7 +80,11 @@ function unreachableNow(m: Master, agent: AgentRecord, why: string, now: number)
     if (!fw) continue;
     fw.tasks.delete(t.task.task_id.value);
     if (isTerminalState(t.task.state)) {
-      fw.completedTasks.push(t);
+      // Terminal but not acknowledged (acknowledged tasks were completed already): kept as
+      // unreachable with its terminal state until the agent returns and the update is
+      // acknowledged, as Mesos does (PartitionTest.AgentWithTerminalTaskPartitioned).
+      t.unreachableAt = now;
+      fw.addUnreachable(t);
       continue;
     }
     const status = m.masterStatus(fw, t.task.task_id.value, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.hostname} is unreachable: ${why}`, {
