@@ -93,6 +93,27 @@ test('22. a task finishes during the partition: its terminal state is delivered 
   assert.equal(m.master.frameworks.get(s.frameworkId!)?.tasks.has('t1'), false, 'completed on the master');
 }));
 
+test('22b. an agent with a terminal but unacknowledged task is partitioned: the task is kept as unreachable with its terminal state, and completes once acknowledged after the heal', withCluster({ agents: 1 }, async (c) => {
+  const s = await runOnEveryAgent(c, 's1', PARTITION_AWARE);
+  s.autoAck = false;
+  const a = c.agents[0]!;
+  const m = c.leader!;
+  a.executorOf('t1')!.update('t1', 'TASK_FINISHED');
+  await c.settle();
+  assert.equal(s.lastState('t1'), 'TASK_FINISHED', 'delivered, not acknowledged');
+  const pongs = c.net.drop('PONG', { from: 'agent1' });
+  await c.until(() => m.master.unreachableAgents.has(a.agentId!), 200_000, 'unreachable', 1_000);
+  const fw = m.master.frameworks.get(s.frameworkId!)!;
+  assert.equal(fw.tasks.has('t1'), false, 'not active');
+  assert.equal(fw.unreachableTasks.get('t1')?.task.state, 'TASK_FINISHED', 'tracked as unreachable, keeping its terminal state');
+  assert.equal(fw.completedTasks.find((t) => t.task.task_id.value === 't1'), undefined, 'not completed: never acknowledged');
+  pongs();
+  await c.until(() => a.registered && m.master.agents.has(a.agentId!), 200_000, 're-registered', 1_000);
+  s.autoAck = true;
+  await c.until(() => a.core.statusUpdates.head(s.frameworkId!, 't1') === undefined, 120_000, 'the acknowledgement');
+  assert.equal(fw.completedTasks.find((t) => t.task.task_id.value === 't1')?.task.state, 'TASK_FINISHED');
+}));
+
 test('23. a removed (unreachable) agent keeps talking: what it says meanwhile is not taken; it is made to re-register, not shut down', withCluster({ agents: 1 }, async (c) => {
   const s = await runOnEveryAgent(c, 's1', PARTITION_AWARE);
   const a = c.agents[0]!;
