@@ -110,6 +110,16 @@ for (const [i, mode] of [[0, 'executor host, overlay'], [1, 'process, copy']] as
   });
 }
 
+test('killing an image task: SIGTERM reaches the command through the container\'s init, no grace period waited out', { skip }, async () => {
+  const offer = await roomyOffer(agentIds[0]!);
+  const [t] = await fw.launch(offer, [{ name: 'sleeper', command: 'sleep 300', killGracePeriodSeconds: 30, resources: { cpus: 0.1, mem: 32 }, extra: { container: image } }]);
+  await fw.waitForState(t!.task_id.value, 'TASK_RUNNING');
+  const start = Date.now();
+  await fw.driver.kill(t!.task_id);
+  await fw.waitForState(t!.task_id.value, 'TASK_KILLED', 20_000);
+  assert.ok(Date.now() - start < 10_000, `killed after ${Date.now() - start} ms (grace 30 s)`);
+});
+
 test('an image that is not in the store fails the task cleanly (REASON_CONTAINER_LAUNCH_FAILED, the isolator named)', { skip }, async () => {
   const offer = await roomyOffer(agentIds[0]!);
   const [t] = await fw.launch(offer, [{ name: 'missing', command: 'true', resources: { cpus: 0.1, mem: 32 }, extra: { container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nothere:1' }, cached: true } } } } }]);
@@ -121,8 +131,9 @@ test('an image that is not in the store fails the task cleanly (REASON_CONTAINER
 test('nothing left: no mounts, no container root filesystems, no runc state, no cgroups', { skip }, async () => {
   for (const [i] of roots.entries()) {
     const store = join(cluster.dir, `agent-${i + 1}`, 'store', 'docker');
-    await waitFor('container root filesystems removed', () => (readdirSync(join(store, 'containers')).length === 0 ? true : undefined), 10_000);
-    assert.deepEqual(readdirSync(join(store, 'runc')), []);
+    const entries = (d: string) => (existsSync(join(store, d)) ? readdirSync(join(store, d)) : []);
+    await waitFor('container root filesystems removed', () => (entries('containers').length === 0 ? true : undefined), 10_000);
+    assert.deepEqual(entries('runc'), []);
     assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(store), false);
     for (const c of readdirSync('/sys/fs/cgroup')) {
       const dir = join('/sys/fs/cgroup', c, roots[i]!);

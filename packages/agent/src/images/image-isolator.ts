@@ -29,6 +29,8 @@ export interface ImageIsolatorOptions {
   cgroupsRoot: string;
   allowedHostPaths: string[];
   logger: Logger;
+  /** A static busybox on the host to run as the container's PID 1 (oci-spec.ts), if there is one. */
+  init?: string | undefined;
 }
 
 export class ImageIsolator implements Isolator {
@@ -58,7 +60,7 @@ export class ImageIsolator implements Isolator {
     if (!rootfs.ok) return rootfs;
     const bundle = join(this.opts.provisioner.dir, spec.containerId);
     const mounts = [{ destination: CONTAINER_SANDBOX, type: 'bind', source: spec.directory, options: ['rbind', 'rw'] }, ...volumes.value];
-    const runtime = buildSpec(defaults.value, proc.value, rootfs.value, mounts, `/${this.opts.cgroupsRoot}/${spec.containerId}`, spec.container?.hostname ?? 'agora');
+    const runtime = buildSpec(defaults.value, proc.value, rootfs.value, mounts, `/${this.opts.cgroupsRoot}/${spec.containerId}`, spec.container?.hostname ?? 'agora', this.opts.init);
     try {
       await writeFile(join(bundle, 'config.json'), JSON.stringify(runtime));
       await mkdir(this.opts.runcRoot, { recursive: true });

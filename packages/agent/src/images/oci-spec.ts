@@ -55,9 +55,20 @@ export interface ContainerProcess {
   gid: number;
 }
 
-export function buildSpec(defaults: RuntimeSpec, p: ContainerProcess, rootfs: string, mounts: Mount[], cgroupsPath: string, hostname: string): RuntimeSpec {
+/**
+ * PID 1 of the container when the host has a static busybox: it passes SIGTERM/SIGINT on to the
+ * task (a shell as PID 1 would ignore them, so a kill would wait out its whole grace period and
+ * end in SIGKILL) and exits with the task's status. Mounted read-only at INIT_PATH.
+ */
+// Named busybox: busybox picks its applet by argv[0]'s basename.
+export const INIT_PATH = '/.agora/busybox';
+const INIT_SCRIPT = 'trap \'kill -TERM $c 2>/dev/null\' TERM INT; "$@" & c=$!; while :; do wait $c; s=$?; kill -0 $c 2>/dev/null || exit $s; done';
+
+export function buildSpec(defaults: RuntimeSpec, p: ContainerProcess, rootfs: string, mounts: Mount[], cgroupsPath: string, hostname: string, init?: string): RuntimeSpec {
   const spec = structuredClone(defaults);
-  spec.process = { ...spec.process, terminal: false, user: { uid: p.uid, gid: p.gid }, args: p.args, env: Object.entries(p.env).map(([k, v]) => `${k}=${v}`), cwd: p.cwd };
+  const args = init ? [INIT_PATH, 'sh', '-c', INIT_SCRIPT, 'agora-init', ...p.args] : p.args;
+  if (init) mounts = [...mounts, { destination: INIT_PATH, type: 'bind', source: init, options: ['bind', 'ro'] }];
+  spec.process = { ...spec.process, terminal: false, user: { uid: p.uid, gid: p.gid }, args, env: Object.entries(p.env).map(([k, v]) => `${k}=${v}`), cwd: p.cwd };
   spec.root = { path: rootfs, readonly: false };
   spec.hostname = hostname;
   // Host networking: resolv.conf and hosts from the host, like Mesos's host network containers.

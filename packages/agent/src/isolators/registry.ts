@@ -3,6 +3,7 @@
  * cannot support (a cgroup controller that is not there), are errors naming the flag, so the
  * agent does not start half-isolated. The cgroups isolators share one CgroupTree.
  */
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { err, ok, parseDurationMs, type Result } from '@agora/protocol';
 import type { Logger } from '@agora/runtime';
@@ -86,6 +87,20 @@ export function compileIsolation(o: {
   });
 }
 
+/** Debian's busybox-static (a static binary works inside any image). */
+function staticBusybox(): string | undefined {
+  for (const p of ['/bin/busybox', '/usr/bin/busybox']) {
+    try {
+      // A static ELF has no PT_INTERP: look for the dynamic loader's name in the first bytes.
+      const head = readFileSync(p).subarray(0, 4096).toString('latin1');
+      if (!head.includes('ld-linux')) return p;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
 export interface Isolation {
   isolators: Isolator[];
   /** Present when a cgroups isolator is in use. */
@@ -126,7 +141,7 @@ export function createIsolators(cfg: IsolationConfig, deps: { logger: Logger; ag
   if (cfg.images) {
     const store = new ImageStore({ registryDir: cfg.images.registryDir, storeDir: cfg.images.storeDir });
     const provisioner = new Provisioner(join(cfg.images.storeDir, 'containers'), detectBackend(cfg.images.backend));
-    isolators.push(new ImageIsolator({ store, provisioner, runcRoot: join(cfg.images.storeDir, 'runc'), cgroupsRoot: cfg.cgroupsRoot, allowedHostPaths: cfg.images.allowedHostPaths, logger: deps.logger }));
+    isolators.push(new ImageIsolator({ store, provisioner, runcRoot: join(cfg.images.storeDir, 'runc'), cgroupsRoot: cfg.cgroupsRoot, allowedHostPaths: cfg.images.allowedHostPaths, logger: deps.logger, init: staticBusybox() }));
   }
   return ok({ isolators, tree });
 }
