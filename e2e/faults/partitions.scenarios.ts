@@ -90,7 +90,10 @@ test('22. a task finishes during the partition: its terminal state is delivered 
   const finished = s.updates('t1').filter((u) => u.state === 'TASK_FINISHED');
   assert.ok(finished.some((u) => u.uuid !== undefined && u.source === 'SOURCE_EXECUTOR'), 'the executor\'s own update, reliably delivered');
   assert.equal(a.core.statusUpdates.head(s.frameworkId!, 't1'), undefined, 'acknowledged');
-  assert.equal(m.master.frameworks.get(s.frameworkId!)?.tasks.has('t1'), false, 'completed on the master');
+  const fw = m.master.frameworks.get(s.frameworkId!)!;
+  assert.equal(fw.tasks.has('t1'), false, 'not active');
+  assert.equal(fw.unreachableTasks.has('t1'), false, 'not unreachable any more');
+  assert.equal(fw.completedTasks.find((t) => t.task.task_id.value === 't1')?.task.state, 'TASK_FINISHED', 'completed, finished');
 }));
 
 test('22b. an agent with a terminal but unacknowledged task is partitioned: the task is kept as unreachable with its terminal state, and completes once acknowledged after the heal', withCluster({ agents: 1 }, async (c) => {
