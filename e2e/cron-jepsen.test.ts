@@ -2,7 +2,7 @@
  * A Jepsen-style check of the cron framework's exactly-once promise. Two `agora cron` daemons
  * (leader + standby) share state and elect through a real ZooKeeper, each through its own TCP
  * proxy so the test can partition one of them from ZooKeeper. Jobs every 5 s append
- * `job,scheduled,start,end` to a log this test owns (at the end of the run: a run that is killed
+ * `job,scheduled,start,end,taskId` to a log this test owns (at the end of the run: a run that is killed
  * writes nothing). During the run the test
  *   1. SIGKILLs the cron leader and restarts it (as a standby),
  *   2. SIGKILLs an agent and restarts it (agent recovery),
@@ -75,7 +75,7 @@ test('exactly one completed run per scheduled window through leader kill, agent 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         name,
-        command: `s=$(date +%s%3N); sleep 0.3; echo "$CHRONOS_JOB_NAME,$AGORA_CRON_SCHEDULED_MS,$s,$(date +%s%3N)" >> ${log}`,
+        command: `s=$(date +%s%3N); sleep 0.3; echo "$CHRONOS_JOB_NAME,$AGORA_CRON_SCHEDULED_MS,$s,$(date +%s%3N),$mesos_task_id" >> ${log}`,
         schedule: `R/${new Date(start).toISOString()}/PT${PERIOD_MS / 1000}S`,
         epsilon: `PT${EPSILON_MS / 1000}S`,
         concurrent: true,
