@@ -184,16 +184,17 @@ test('local: extensions start extra processes after the agents and wait for them
   assert.ok(summary.processes.every((p) => !alive(p.pid)));
 });
 
-test('local: --help lists local, master and agent flags; --ha is not available yet', async () => {
+test('local: --help lists local, master and agent flags (and --ha); flags local sets itself are refused', async () => {
   const io = testIO();
   assert.equal(await localCommand(io.io, ['--help'], deps()), 0);
   assert.match(io.out(), /--agents N/);
   assert.match(io.out(), /Master flags:\n\s+--allocation-interval/);
   assert.match(io.out(), /Agent flags:\n\s+--resources/);
   assert.doesNotMatch(io.out(), /--runtime-dir/, 'flags local sets itself are not offered');
-  const ha = testIO();
-  assert.equal(await localCommand(ha.io, ['--ha'], deps()), 1);
-  assert.match(ha.err(), /--ha .* is not available yet/);
+  assert.match(io.out(), /--ha\s+Three masters/);
+  const zk = testIO();
+  assert.equal(await localCommand(zk.io, ['--ha', '--zk=zk://h/x'], deps()), 1);
+  assert.match(zk.err(), /--zk cannot be given to agora local: agora local --ha runs its own ZooKeeper/);
   const bad = testIO();
   assert.equal(await localCommand(bad.io, ['--nope'], deps()), 1);
   assert.match(bad.err(), /unknown flag --nope/);

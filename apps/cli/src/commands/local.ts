@@ -6,12 +6,15 @@
  *   check ports ─▶ start master ─▶ /master/health ─▶ start agents ─▶ all registered in
  *   /master/state ─▶ extras ─▶ banner ─▶ wait for Ctrl-C/SIGTERM (exit 0) or a child's death
  *   (report it with the tail of its log, exit 1) ─▶ stop everything by PID, newest first
+ *
+ * `--ha`: a ZooKeeper (local/zookeeper.ts) and three masters contending in it instead of one
+ * master; agents get `--master=zk://…`; a master that exits is restarted (a supervisor's job).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ok, type Result } from '@agora/protocol';
+import { err, ok, type Result } from '@agora/protocol';
 import { formatHelp, type FlagTable } from '@agora/runtime';
 import { fail } from '../context.ts';
 import { loadDaemon } from '../daemons.ts';
@@ -21,7 +24,8 @@ import { agentUrl, fetchMasterState, type MasterState } from '../master-state.ts
 import { LocalChild } from '../local/child.ts';
 import { LOCAL_EXTENSIONS, type ExtraComponent, type LocalContext, type LocalExtension } from '../local/components.ts';
 import { splitLocalArgs, type LocalOptions } from '../local/flags.ts';
-import { checkPortFree } from '../local/ports.ts';
+import { checkPortFree, freeLocalPort } from '../local/ports.ts';
+import { zookeeperCommand, zookeeperMissing, zookeeperServing } from '../local/zookeeper.ts';
 
 export interface LocalDeps {
   loadTables(): Promise<Result<{ master: FlagTable; agent: FlagTable }, string>>;
@@ -61,7 +65,9 @@ Flags:
   --timeout DURATION     How long to wait for the cluster to be ready (default: 60s)
   --stop-timeout DURATION  Grace period before SIGKILL when stopping (default: 10s)
   --json                 Print one JSON object (URLs, PIDs, log files) instead of the banner
-  --ha                   Several masters with ZooKeeper (not available yet)
+  --ha                   Three masters electing a leader in a ZooKeeper of their own (the Debian
+                         zookeeper package); agents and clients follow the leader via zk://.
+                         A master that exits (it lost leadership, or you killed it) is restarted
   -h, --help             Show this help
 `;
 
@@ -77,7 +83,13 @@ interface Started {
   name: string;
   url: string;
   child: LocalChild;
+  /** How it was started (to restart a master in --ha mode). */
+  command: string;
+  argv: readonly string[];
 }
+
+const isMaster = (s: Started) => s.name === 'master' || s.name.startsWith('master-');
+const isAgent = (s: Started) => s.name.startsWith('agent-');
 
 /** Stderr progress: rewritten in place on a terminal, one line per change elsewhere. */
 class Progress {
@@ -112,12 +124,16 @@ export async function localCommand(io: CliIO, argv: readonly string[], deps: Loc
   const plan = splitLocalArgs(argv, tables.value.master, tables.value.agent);
   if (!plan.ok) return fail(io, `local: ${plan.error}`);
   const o = plan.value.options;
-  if (o.ha) return fail(io, 'local: --ha (several masters with ZooKeeper) is not available yet');
+  if (o.ha) {
+    const missing = zookeeperMissing();
+    if (missing) return fail(io, `local: --ha needs ZooKeeper: ${missing}`);
+  }
 
   const ip = lastValue(plan.value.masterArgs, 'ip') ?? '127.0.0.1';
   const host = ip === '0.0.0.0' ? '127.0.0.1' : ip;
   const agentPorts = Array.from({ length: o.agents }, (_, i) => o.agentPort + i);
-  for (const port of [o.port, ...agentPorts]) {
+  const masterPorts = o.ha ? [o.port, o.port + 1, o.port + 2] : [o.port];
+  for (const port of [...masterPorts, ...agentPorts]) {
     const free = await checkPortFree(port, ip);
     if (!free.ok) return fail(io, `local: ${free.error}; nothing was started (pick other ports with --port / --agent-port)`);
   }
@@ -127,7 +143,7 @@ export async function localCommand(io: CliIO, argv: readonly string[], deps: Loc
   const logDir = join(workDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const masterUrl = `http://${host}:${o.port}`;
-  const ctx: LocalContext = { masterUrl, workDir, logDir, usedPorts: [o.port, ...agentPorts] };
+  const ctx: LocalContext = { masterUrl, workDir, logDir, usedPorts: [...masterPorts, ...agentPorts] };
   const extras = deps.extensions.flatMap((e) => e.components?.(ctx) ?? []);
   for (const c of extras) {
     for (const port of c.ports) {
@@ -140,7 +156,7 @@ export async function localCommand(io: CliIO, argv: readonly string[], deps: Loc
   const exitGuard = () => cluster.killNow();
   process.on('exit', exitGuard);
   try {
-    const code = await cluster.run(plan.value.masterArgs, plan.value.agentArgs, agentPorts, masterUrl, extras, ctx);
+    const code = await cluster.run(plan.value.masterArgs, plan.value.agentArgs, agentPorts, masterPorts, masterUrl, extras, ctx);
     if (code === 0 && temporary && !o.keep) rmSync(workDir, { recursive: true, force: true });
     else if (code !== 0 || o.keep || !temporary) io.stderr.write(`Work directory and logs kept in ${workDir}\n`);
     return code;
@@ -157,6 +173,8 @@ function lastValue(args: readonly string[], name: string): string | undefined {
 
 class Cluster {
   private readonly started: Started[] = [];
+  /** --ha: the ZooKeeper URL masters, agents and clients use. */
+  private zkUrl: string | undefined;
   private readonly progress: Progress;
   private readonly pollMs: number;
 
@@ -176,28 +194,77 @@ class Cluster {
   }
 
   private spawn(name: string, url: string, argv: readonly string[]): Started {
+    return this.spawnCommand(name, url, this.deps.agora.command, [...this.deps.agora.args, ...argv]);
+  }
+
+  private spawnCommand(name: string, url: string, command: string, argv: readonly string[]): Started {
     // The children get their addresses from flags only, never from the caller's AGORA_MASTER.
     const env: NodeJS.ProcessEnv = { ...process.env, AGORA_LOCAL: '1' };
     delete env.AGORA_MASTER;
-    const child = new LocalChild(name, join(this.logDir, `${name}.log`), this.deps.agora.command, [...this.deps.agora.args, ...argv], env);
-    const s = { name, url, child };
-    this.started.push(s);
+    const child = new LocalChild(name, join(this.logDir, `${name}.log`), command, argv, env);
+    const s = { name, url, child, command, argv };
+    const i = this.started.findIndex((x) => x.name === name);
+    if (i >= 0) this.started[i] = s;
+    else this.started.push(s);
     return s;
   }
 
-  async run(masterArgs: string[], agentArgs: string[], agentPorts: number[], masterUrl: string, extras: readonly ExtraComponent[], ctx: LocalContext): Promise<number> {
+  /** `--ha`: ZooKeeper, then three masters contending in it; resolves with the ZooKeeper URL. */
+  private async startHa(masterArgs: string[], masterPorts: number[], host: string): Promise<Result<string, string>> {
+    const zkPort = await freeLocalPort();
+    const zk = zookeeperCommand(join(this.workDir, 'zookeeper'), zkPort);
+    this.progress.update(`Starting ZooKeeper on 127.0.0.1:${zkPort} …`);
+    this.spawnCommand('zookeeper', `zk://127.0.0.1:${zkPort}`, zk.command, zk.args);
+    const serving = await this.waitUntil(() => zookeeperServing(zkPort), 'ZooKeeper to serve');
+    if (serving !== undefined) return err(serving);
+    this.progress.done(`ZooKeeper ready at 127.0.0.1:${zkPort}`);
+    const zkUrl = `zk://127.0.0.1:${zkPort}/agora`;
+    masterPorts.forEach((port, i) => {
+      const name = `master-${i + 1}`;
+      this.spawn(name, `http://${host}:${port}`, ['master', `--port=${port}`, `--work-dir=${join(this.workDir, name)}`, `--zk=${zkUrl}`, '--quorum=2', ...masterArgs]);
+    });
+    this.progress.update('Waiting for the masters to elect a leader …');
+    const elected = await this.waitUntil(async () => (await this.leader(masterPorts, host)) !== undefined, 'a leading master');
+    if (elected !== undefined) return err(elected);
+    return ok(zkUrl);
+  }
+
+  /** The leader's URL, as any master's /master/redirect names it. */
+  private async leader(masterPorts: number[], host: string): Promise<string | undefined> {
+    for (const port of masterPorts) {
+      try {
+        const res = await this.io.fetch(`http://${host}:${port}/master/redirect`, { redirect: 'manual', signal: AbortSignal.timeout(1000) });
+        const loc = res.headers.get('location');
+        if (res.status === 307 && loc) return new URL(loc, `http://${host}:${port}`).origin;
+      } catch {
+        /* not up yet */
+      }
+    }
+    return undefined;
+  }
+
+  async run(masterArgs: string[], agentArgs: string[], agentPorts: number[], masterPorts: number[], masterUrl: string, extras: readonly ExtraComponent[], ctx: LocalContext): Promise<number> {
     const { io, o } = this;
     const t0 = Date.now();
     const secs = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+    const host = new URL(masterUrl).hostname;
 
-    this.progress.update(`Starting master on ${masterUrl} …`);
-    this.spawn('master', masterUrl, ['master', `--port=${o.port}`, `--work-dir=${join(this.workDir, 'master')}`, ...masterArgs]);
-    const healthy = await this.waitUntil(async () => {
-      const r = await getText(io.fetch, `${masterUrl}/master/health`, { timeoutMs: 2000 });
-      return r.ok && r.value.status === 200;
-    }, 'the master to answer /master/health');
-    if (healthy !== undefined) return this.abort(healthy);
-    this.progress.done(`Master ready at ${masterUrl} (${secs()})`);
+    let agentsMaster = masterUrl;
+    if (o.ha) {
+      const zk = await this.startHa(masterArgs, masterPorts, host);
+      if (!zk.ok) return this.abort(zk.error);
+      this.zkUrl = agentsMaster = zk.value;
+      this.progress.done(`Masters ready; ${(await this.leader(masterPorts, host)) ?? 'one'} leads (${secs()})`);
+    } else {
+      this.progress.update(`Starting master on ${masterUrl} …`);
+      this.spawn('master', masterUrl, ['master', `--port=${o.port}`, `--work-dir=${join(this.workDir, 'master')}`, ...masterArgs]);
+      const healthy = await this.waitUntil(async () => {
+        const r = await getText(io.fetch, `${masterUrl}/master/health`, { timeoutMs: 2000 });
+        return r.ok && r.value.status === 200;
+      }, 'the master to answer /master/health');
+      if (healthy !== undefined) return this.abort(healthy);
+      this.progress.done(`Master ready at ${masterUrl} (${secs()})`);
+    }
 
     const tables = await this.deps.loadTables();
     const agentTable = tables.ok ? tables.value.agent : {};
@@ -205,7 +272,7 @@ class Cluster {
     for (let i = 0; i < o.agents; i++) {
       const name = `agent-${i + 1}`;
       const dir = join(this.workDir, name);
-      const args = ['agent', `--master=${masterUrl}`, `--port=${agentPorts[i]}`, `--work-dir=${dir}`];
+      const args = ['agent', `--master=${agentsMaster}`, `--port=${agentPorts[i]}`, `--work-dir=${dir}`];
       if (hasFlag('runtime-dir')) args.push(`--runtime-dir=${join(dir, 'run')}`);
       this.spawn(name, `http://${new URL(masterUrl).hostname}:${agentPorts[i]}`, [...args, ...agentArgs]);
     }
@@ -280,23 +347,36 @@ class Cluster {
     return why === 'Interrupted' ? 130 : 1;
   }
 
-  /** Resolves undefined on Ctrl-C/SIGTERM, or with a report when a child dies first. */
+  /**
+   * Resolves undefined on Ctrl-C/SIGTERM, or with a report when a child dies first. With --ha a
+   * master that exits is not the end: it is restarted (as a supervisor restarts a Mesos master
+   * that lost leadership) and contends again as a standby.
+   */
   private async waitForEnd(): Promise<string | undefined> {
     const interrupted = new Promise<undefined>((r) => {
       if (this.io.interrupt.aborted) r(undefined);
       this.io.interrupt.addEventListener('abort', () => r(undefined), { once: true });
     });
-    const died = Promise.race(this.started.map((s) => s.child.exited.then(() => s)));
-    const first = await Promise.race([interrupted, died]);
-    return first === undefined ? undefined : this.deathReport(first);
+    for (;;) {
+      const watched = this.started.map((s) => s.child.exited.then(() => s));
+      const first = await Promise.race([interrupted, ...watched]);
+      if (first === undefined) return undefined;
+      if (!this.o.ha || !isMaster(first)) return this.deathReport(first);
+      const exit = await first.child.exited;
+      this.progress.line(`${first.name} (pid ${first.child.pid}) exited (${first.child.describeExit(exit)}); restarting it (see ${first.child.logFile})`);
+      await this.io.sleep(1000, this.io.interrupt);
+      if (this.io.interrupt.aborted) return undefined;
+      this.spawnCommand(first.name, first.url, first.command, first.argv);
+    }
   }
 
-  /** Newest first (extras, agents, master); agents in parallel. */
+  /** Newest first (extras, agents, masters, ZooKeeper); each stage in parallel. */
   private async stopAll(): Promise<void> {
     const byStage = [
-      this.started.filter((s) => s.name !== 'master' && !s.name.startsWith('agent-')),
-      this.started.filter((s) => s.name.startsWith('agent-')),
-      this.started.filter((s) => s.name === 'master'),
+      this.started.filter((s) => !isMaster(s) && !isAgent(s) && s.name !== 'zookeeper'),
+      this.started.filter(isAgent),
+      this.started.filter(isMaster),
+      this.started.filter((s) => s.name === 'zookeeper'),
     ];
     for (const group of byStage) await Promise.all(group.map((s) => s.child.stop(this.o.stopTimeoutMs)));
   }
@@ -304,7 +384,8 @@ class Cluster {
   private summary(masterUrl: string, ctx: LocalContext) {
     const entry = (s: Started) => ({ name: s.name, url: s.url, pid: s.child.pid, log: s.child.logFile });
     return {
-      master: masterUrl,
+      master: this.zkUrl ?? masterUrl,
+      ...(this.zkUrl ? { masters: this.started.filter(isMaster).map(entry), zookeeper: this.zkUrl } : {}),
       agents: this.started.filter((s) => s.name.startsWith('agent-')).map(entry),
       processes: this.started.map(entry),
       work_dir: this.workDir,
@@ -315,10 +396,16 @@ class Cluster {
 
   private banner(masterUrl: string, ctx: LocalContext): string {
     const agents = this.started.filter((s) => s.name.startsWith('agent-'));
+    const masters = this.started.filter(isMaster);
     const rows: [string, string][] = [
-      ['Master', masterUrl],
+      ...(this.zkUrl
+        ? [
+          ['ZooKeeper', this.zkUrl] as [string, string],
+          ...masters.map((m, i): [string, string] => [i === 0 ? 'Masters' : '', `${m.url}  (${m.name}, pid ${m.child.pid})`]),
+        ]
+        : [['Master', masterUrl] as [string, string]]),
       ...agents.map((a, i): [string, string] => [i === 0 ? 'Agents' : '', `${a.url}  (${a.name}, pid ${a.child.pid})`]),
-      ...this.started.filter((s) => s.name !== 'master' && !s.name.startsWith('agent-')).map((s): [string, string] => [s.name, s.url]),
+      ...this.started.filter((s) => !isMaster(s) && !isAgent(s) && s.name !== 'zookeeper').map((s): [string, string] => [s.name, s.url]),
       ...this.deps.extensions.flatMap((e) => e.bannerLines?.(ctx) ?? []).map(([k, v]): [string, string] => [k, v]),
       ['Work dir', this.workDir],
       ['Logs', this.logDir],
@@ -332,9 +419,10 @@ class Cluster {
       ...lines,
       '',
       '  Try it:',
-      `    export AGORA_MASTER=${masterUrl}`,
+      `    export AGORA_MASTER=${this.zkUrl ?? masterUrl}`,
       '    agora execute --name hi -- echo hello',
       '    agora tasks --all',
+      ...(this.zkUrl ? ['', '  Watch a failover: kill the leading master (the others redirect to it:', `    curl -si ${masterUrl}/master/redirect); a standby takes over, agents follow,`, '    and the killed master is restarted as a standby.'] : []),
       '',
       '==> Press Ctrl-C to stop the cluster.',
       '',

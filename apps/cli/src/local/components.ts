@@ -2,7 +2,8 @@
  * The extension point of `agora local`: what runs besides the master and the agents. The
  * services (Marathon API) and cron (Chronos API) frameworks join here when they land, each as an
  * `agora <subcommand>` child started after the agents are registered; the web UI (served by the
- * master) adds only a banner line. `--ha` (several masters and ZooKeeper) is a later issue.
+ * master) adds only a banner line. With `--ha` (three masters and a ZooKeeper) extras get the first
+ * master's URL in `masterUrl`; standbys redirect to the leader.
  */
 import type { MasterState } from '../master-state.ts';
 

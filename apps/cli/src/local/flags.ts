@@ -40,6 +40,8 @@ const MANAGED: Record<string, string> = {
   master: 'the agents are pointed at the local master',
   'runtime-dir': 'each agent gets its own under --work-dir',
   'advertise-ip': 'set --ip instead',
+  zk: 'agora local --ha runs its own ZooKeeper and points the masters at it',
+  quorum: 'agora local --ha sets it for its three masters',
 };
 
 const canonical = (name: string) => name.replace(/_/g, '-');
@@ -120,7 +122,10 @@ function compileOwn(own: Map<string, string>): Result<LocalOptions, string> {
   const port = int('port', own.get('port'), 5050, 1, 65535);
   if (!agents.ok) return agents;
   if (!port.ok) return port;
-  const agentPort = int('agent-port', own.get('agent-port'), port.value + 1, 1, 65535);
+  // With --ha the masters take --port and the two ports after it.
+  const haFlag = bool('ha', own.get('ha'));
+  const ha = haFlag.ok && haFlag.value;
+  const agentPort = int('agent-port', own.get('agent-port'), port.value + (ha ? 3 : 1), 1, 65535);
   if (!agentPort.ok) return agentPort;
   if (agentPort.value + agents.value - 1 > 65535) return err('--agent-port: not enough ports above it for every agent');
   if (agentPort.value <= port.value && agentPort.value + agents.value > port.value) return err(`--agent-port: agent ports ${agentPort.value}-${agentPort.value + agents.value - 1} include the master's port ${port.value}`);

@@ -11,3 +11,15 @@ export function checkPortFree(port: number, host: string): Promise<Result<void, 
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(ok(undefined))));
   });
 }
+
+/** A port the OS says is free on 127.0.0.1 right now. */
+export function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
