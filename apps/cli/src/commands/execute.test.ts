@@ -2,6 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { unwrap, uuidToBase64, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '@agora/protocol';
+import { FakeClock } from '@agora/runtime';
 import { FakeMaster } from '@agora/sdk';
 import { makeContext } from '../context.ts';
 import { exitStatusOf } from '../exit-status.ts';
@@ -175,13 +176,25 @@ test('execute: Ctrl-C kills a launched task and exits 130; before any launch it 
   assert.equal(await second.done, 130);
 });
 
-test('execute --offer-timeout: no fitting offer is an error naming the largest offer', async (t) => {
+test('execute --offer-timeout: counted from the subscription; no fitting offer is an error naming the largest offer', async (t) => {
   const h = await harness(t);
-  const { io, done } = start(h, { offerTimeout: '100ms', resources: 'cpus:4;mem:32' });
+  // The timeout's own clock: time passes only when the test says (the driver keeps real time).
+  const clock = new FakeClock();
+  const { io, done } = start(h, { offerTimeout: '100ms', resources: 'cpus:4;mem:32', clock });
+  let finished = false;
+  void done.then(() => (finished = true));
+  clock.advance(1000);
   const sub = await h.master.nextSubscription();
+  await until(() => /Subscribed to/.test(io.err()), 'the subscription');
+  assert.equal(finished, false, 'time before subscribing does not count');
   sub.offers([h.offer('o1', 1, 128)]);
+  await h.master.nextCall('DECLINE');
+  clock.advance(99);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(finished, false);
+  clock.advance(1);
   assert.equal(await done, 1);
-  assert.match(io.err(), /No offer fitting cpus:4;mem:32 arrived within 100ms \(largest offer seen: cpus:1;mem:128\)/);
+  assert.match(io.err(), /No offer fitting cpus:4;mem:32 arrived within 100ms of subscribing \(largest offer seen: cpus:1;mem:128\)/);
 });
 
 test('execute: bad input is rejected before subscribing', async () => {

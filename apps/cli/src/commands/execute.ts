@@ -10,6 +10,7 @@
  */
 import { isTerminalState, type Offer, type TaskState, type TaskStatus } from '@agora/protocol';
 import { Resources } from '@agora/resources';
+import { systemClock, type Clock, type Timer } from '@agora/runtime';
 import {
   buildCommandTask, formatResourceSpec, matchOffers, newTaskId, parseResourceSpec, SchedulerDriver,
   type CommandTaskSpec, type ResourceSpec, type Scheduler, type SchedulerDriverOptions,
@@ -30,9 +31,10 @@ export interface ExecuteOptions {
   offerTimeout?: string;
   quiet?: boolean;
   command: string[];
-  /** Test hooks: driver options (backoff, clock…) and the sandbox poll interval. */
+  /** Test hooks: driver options (backoff, clock…), the sandbox poll interval, the --offer-timeout clock. */
   driverOptions?: Partial<SchedulerDriverOptions>;
   pollMs?: number;
+  clock?: Clock;
 }
 
 export function parseEnv(list: readonly string[]): { ok: true; value: Record<string, string> } | { ok: false; error: string } {
@@ -84,9 +86,21 @@ export async function executeCommand(ctx: Context, opts: ExecuteOptions): Promis
   };
 
   const run = new ExecuteRun(ctx, taskId, opts.pollMs ?? 250, say);
+  // --offer-timeout counts from the first subscription, when offers can first arrive: time spent
+  // reaching the master (retries are reported as they happen) is not the cluster lacking room.
+  let offerTimer: Timer | undefined;
+  const startOfferTimer = () => {
+    if (!offerTimeoutMs?.ok || offerTimer !== undefined) return;
+    offerTimer = (opts.clock ?? systemClock).setTimer(offerTimeoutMs.value, () => {
+      if (run.launched) return;
+      say(`No offer fitting ${formatResourceSpec(spec.value)} arrived within ${opts.offerTimeout} of subscribing${run.largest ? ` (largest offer seen: ${run.largest})` : ''}`);
+      run.finish(1);
+    });
+  };
   const scheduler: Scheduler = {
     subscribed(driver, info) {
       say(`Subscribed to ${info.masterUrl} as framework ${info.frameworkId}`);
+      startOfferTimer();
       // Updates may have been missed while disconnected: ask for the task's latest state.
       if (info.resubscribed && run.launched && !run.final) void driver.reconcile([{ taskId, agentId: run.launched.agentId }]);
     },
@@ -150,21 +164,13 @@ export async function executeCommand(ctx: Context, opts: ExecuteOptions): Promis
 
   const onInterrupt = () => run.interrupt();
   io.interrupt.addEventListener('abort', onInterrupt, { once: true });
-  let offerTimer: ReturnType<typeof setTimeout> | undefined;
-  if (offerTimeoutMs?.ok) {
-    offerTimer = setTimeout(() => {
-      if (run.launched) return;
-      say(`No offer fitting ${formatResourceSpec(spec.value)} arrived within ${opts.offerTimeout}${run.largest ? ` (largest offer seen: ${run.largest})` : ''}`);
-      run.finish(1);
-    }, offerTimeoutMs.value);
-  }
   say(`Waiting for an offer with ${formatResourceSpec(spec.value)}${opts.role !== '*' ? ` for role ${opts.role}` : ''}…`);
   driver.start();
   // A scheduler callback that throws is a bug; let it surface.
   driver.done.catch((e: unknown) => run.crash(e));
   try {
     const code = await run.result;
-    clearTimeout(offerTimer);
+    offerTimer?.cancel();
     await run.drainLogs();
     if (driver.state === 'subscribed') {
       const td = await driver.teardown();
@@ -174,7 +180,7 @@ export async function executeCommand(ctx: Context, opts: ExecuteOptions): Promis
     }
     return code;
   } finally {
-    clearTimeout(offerTimer);
+    offerTimer?.cancel();
     io.interrupt.removeEventListener('abort', onInterrupt);
     await driver.stop();
   }
