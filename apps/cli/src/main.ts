@@ -113,7 +113,7 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
     .option('--shell', 'run the command with /bin/sh -c (default)')
     .option('--no-shell', 'run the command directly (argv, no shell)')
     .option('--kill-after <duration>', 'kill the task after it has run this long (e.g. 30s, 5m)')
-    .option('--offer-timeout <duration>', 'give up if no offer fits within this time (default: wait)')
+    .option('--offer-timeout <duration>', 'give up if no offer fits within this time of subscribing (default: wait)')
     .option('-q, --quiet', 'print only the task\'s own output')
     .passThroughOptions()
     .action(async (command: string[], flags: ClientFlags & { name?: string; resources: string; role: string; env: string[]; shell?: boolean; killAfter?: string; offerTimeout?: string; quiet?: boolean }) => {
