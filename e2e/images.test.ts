@@ -112,12 +112,13 @@ for (const [i, mode] of [[0, 'executor host, overlay'], [1, 'process, copy']] as
 
 test('killing an image task: SIGTERM reaches the command through the container\'s init, no grace period waited out', { skip }, async () => {
   const offer = await roomyOffer(agentIds[0]!);
-  const [t] = await fw.launch(offer, [{ name: 'sleeper', command: 'sleep 300', killGracePeriodSeconds: 30, resources: { cpus: 0.1, mem: 32 }, extra: { container: image } }]);
+  const [t] = await fw.launch(offer, [{ name: 'sleeper', command: 'sleep 300', killGracePeriodSeconds: 90, resources: { cpus: 0.1, mem: 32 }, extra: { container: image } }]);
   await fw.waitForState(t!.task_id.value, 'TASK_RUNNING');
   const start = Date.now();
   await fw.driver.kill(t!.task_id);
-  await fw.waitForState(t!.task_id.value, 'TASK_KILLED', 20_000);
-  assert.ok(Date.now() - start < 10_000, `killed after ${Date.now() - start} ms (grace 30 s)`);
+  // Without the init forwarding SIGTERM this takes the whole 90 s grace period; a loaded machine needs some slack.
+  await fw.waitForState(t!.task_id.value, 'TASK_KILLED', 80_000);
+  assert.ok(Date.now() - start < 45_000, `killed after ${Date.now() - start} ms (grace 90 s)`);
 });
 
 test('an image that is not in the store fails the task cleanly (REASON_CONTAINER_LAUNCH_FAILED, the isolator named)', { skip }, async () => {

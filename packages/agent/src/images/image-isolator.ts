@@ -4,6 +4,8 @@
  * image from the local store (store.ts), provisions the container's root filesystem
  * (provisioner.ts), and writes the runc bundle (oci-spec.ts) whose `cgroupsPath` is the cgroups
  * the cgroups isolators made; the task then starts as `runc run` (agora-isolate --runc-…).
+ * No `kill` of its own: the cgroups isolators' kill (freeze, kill, thaw) ends the container's
+ * processes, and `cleanup`'s `runc delete --force` does without them.
  * `cleanup` deletes the runc container, unmounts and removes the root filesystem; `recover` does
  * so for containers the agent does not know. One task per image container (task groups with
  * images need nested containers, which are not supported).
@@ -69,10 +71,6 @@ export class ImageIsolator implements Isolator {
     }
     this.opts.logger.debug({ containerId: spec.containerId, image: image.docker.name, digest: provisioned.value.digest }, 'image container prepared');
     return ok({ runc: { root: this.opts.runcRoot, bundle, id: spec.containerId } });
-  }
-
-  async kill(containerId: string): Promise<void> {
-    await runCommand('runc', ['--root', this.opts.runcRoot, 'kill', '--all', containerId, 'KILL']);
   }
 
   async cleanup(containerId: string): Promise<void> {
