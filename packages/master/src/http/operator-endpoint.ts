@@ -16,6 +16,8 @@ import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
 import { readV1Body, text } from './scheduler-endpoint.ts';
 
+const PROCESS_CALLS = new Set(['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_LOGGING_LEVEL']);
+
 /** Writes the current weights to the registry, then answers. */
 export function persistWeights(m: Master, then: () => void, failed: (why: string) => void): void {
   m.persist({ type: 'WEIGHTS', weights: [...m.allocator.weights()].map(([role, weight]) => ({ role, weight })) }, then, failed);
@@ -56,6 +58,8 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
     if (problem) return text(reply, 400, `Failed to validate master::Call: ${problem}`);
     if (!acceptsJson(req.headers.accept)) return text(reply, 406, "Expecting 'Accept' to allow 'application/json'");
     const type = call.type!;
+    // While a new leader reads the registry only calls about the master process itself answer.
+    if (!leadership.ready() && !PROCESS_CALLS.has(type)) return text(reply, 503, 'Master has not finished recovery');
     switch (type) {
       case 'GET_HEALTH':
         return respond(reply, { type, get_health: { healthy: true } });
@@ -71,7 +75,6 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
       case 'GET_LOGGING_LEVEL':
         return respond(reply, { type, get_logging_level: { level: m.log.level === 'trace' ? 2 : m.log.level === 'debug' ? 1 : 0 } });
       case 'GET_STATE':
-        if (!leadership.ready()) return text(reply, 503, 'Master has not finished recovery');
         return respond(reply, { type, get_state: getState(m) });
       case 'GET_AGENTS':
         return respond(reply, { type, get_agents: getAgents(m) });
