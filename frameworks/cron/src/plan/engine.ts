@@ -14,6 +14,7 @@ import { checkDependencies } from '../dag/graph.ts';
 import { ZERO_COUNTERS, type JobRecord, type JobSpec } from '../job/model.ts';
 import { fieldError, type FieldError, type ParsedJob } from '../job/validate.ts';
 import { advanceSchedule, isExhausted, nextRuns } from '../schedule/schedule.ts';
+import { DueQueue } from './due-queue.ts';
 import { plan } from './plan.ts';
 import { exitCodeOf, runStateOf, taskIdFor, occurrenceId, type KillReason, type Run, type Trigger } from './run.ts';
 import type { TaskState } from '@agora/protocol';
@@ -70,7 +71,7 @@ export class CronEngine {
   readonly history = new Map<string, Run[]>();
   /** Runs the master has reported on at least once (so "unknown" later means lost, not unlaunched). */
   private readonly known = new Set<string>();
-  private readonly dueAt = new Map<string, number>();
+  private readonly dueAt = new DueQueue();
   /** Indexes over `runs` (kept by putRun/finish): active runs per job, launchable runs, and the
    * instant each run next needs attention (retry, start deadline, timeout). */
   private readonly byJob = new Map<string, Set<string>>();
@@ -187,8 +188,7 @@ export class CronEngine {
 
   /** Applies the plan for `now`: new intents, missed records, retries, timeouts, abandons. */
   tick(now: number): Effects {
-    const due: string[] = [];
-    for (const [n, t] of this.dueAt) if (t <= now) due.push(n);
+    const due = this.dueAt.takeDue(now); // set again below by refreshDue
     // Only the runs that can matter: those of due jobs, and those whose attention time has come.
     const relevant = new Map<string, Run>();
     for (const n of due) for (const r of this.activeRunsOf(n)) relevant.set(r.taskId, r);
@@ -224,8 +224,7 @@ export class CronEngine {
 
   /** The next instant something is due (a schedule, a retry, a timeout); Infinity if nothing. */
   nextWake(): number {
-    let t = Number.POSITIVE_INFINITY;
-    for (const d of this.dueAt.values()) if (d < t) t = d;
+    let t = this.dueAt.peek();
     for (const d of this.wakes.values()) if (d < t) t = d;
     return t;
   }
