@@ -131,26 +131,32 @@ export class CgroupTree {
     }
   }
 
-  /** Removes the container's cgroups (they must be empty: call `kill` first). */
-  async remove(containerId: string): Promise<Result<void, string>> {
+  /**
+   * Removes the container's cgroups (they must be empty: call `kill` first). v1 refuses (EBUSY)
+   * while a killed process is still a zombie its parent has not reaped — under load an executor
+   * may take a while — so EBUSY is retried with growing pauses for up to `timeoutMs`.
+   */
+  async remove(containerId: string, timeoutMs = 15_000): Promise<Result<void, string>> {
+    const deadline = Date.now() + timeoutMs;
+    let problem: string | undefined;
     for (const d of this.allDirs(containerId)) {
-      for (let attempt = 0; ; attempt++) {
+      for (let pause = 2; ; pause = Math.min(pause * 2, 200)) {
         try {
           await rmdir(d);
           break;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') break;
-          // EBUSY: the last process is still being torn down by the kernel.
-          if (code === 'EBUSY' && attempt < 100) {
-            await sleep(5);
+          if (code === 'EBUSY' && Date.now() < deadline) {
+            await sleep(pause);
             continue;
           }
-          return err(`cannot remove cgroup ${d}: ${message(e)}`);
+          problem ??= `cannot remove cgroup ${d}: ${message(e)}`;
+          break;
         }
       }
     }
-    return ok(undefined);
+    return problem === undefined ? ok(undefined) : err(problem);
   }
 
   /** Container IDs that have a cgroup under the root in any hierarchy. */
