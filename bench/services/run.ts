@@ -123,7 +123,9 @@ async function main(): Promise<void> {
       const snap = (await (await fetch(`${masterUrl}/metrics/snapshot`)).json()) as Record<string, number>;
       return snap['master/slaves_active'] === AGENTS ? true : undefined;
     }, 600_000);
-    const services = startProcess([AGORA_BIN, 'services', `--master=127.0.0.1:${mport}`, `--http-port=${sport}`, '--log-level=error'], {
+    // BENCH_SERVICES_FLAGS='--launch-window=1000 …' passes flags to the daemon under test.
+    const extra = (process.env.BENCH_SERVICES_FLAGS ?? '').split(' ').filter(Boolean);
+    const services = startProcess([AGORA_BIN, 'services', `--master=127.0.0.1:${mport}`, `--http-port=${sport}`, '--log-level=error', ...extra], {
       nodeArgs: (process.env.BENCH_SERVICES_NODE_ARGS ?? '').split(' ').filter(Boolean),
     });
     procs.push(services);

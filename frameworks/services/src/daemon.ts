@@ -46,6 +46,7 @@ export const SERVICES_FLAGS = {
   'failover-timeout': { type: 'custom', default: 604_800_000, placeholder: 'DURATION', parse: seconds, help: 'How long the master keeps the framework\'s tasks while it is away (Marathon: 1 week)' },
   'launch-timeout': { type: 'custom', default: 300_000, placeholder: 'DURATION', parse: seconds, help: 'Instances not running after this are killed and replaced' },
   'launch-window': { type: 'int', default: 2000, min: 1, help: 'At most this many instances launched and not yet running at a time' },
+  'max-instances-per-offer': { type: 'int', default: 1000, min: 1, help: 'Instances placed on one offer per offer cycle, at most (Marathon: 5; lower spreads bursts over agents, but measured slower here)' },
   'tick-interval': { type: 'custom', default: 1000, placeholder: 'DURATION', parse: seconds, help: 'Interval of the reconcile loop without offers' },
   'reconciliation-interval': { type: 'custom', default: 600_000, placeholder: 'DURATION', parse: seconds, help: 'Interval of task reconciliation with the master' },
   'zk-session-timeout': { type: 'custom', default: 10_000, placeholder: 'DURATION', parse: seconds, help: 'ZooKeeper session timeout' },
@@ -92,7 +93,7 @@ export async function startServices(opts: ServicesOptions, extras: StartExtras =
   const repo = new Repository(store);
   const events = new EventBus(() => clock.now());
   const metrics = new MetricsRegistry();
-  const services = new Services({ repo, clock, uuid: randomUUID, events, log, launchTimeoutMs: opts.launchTimeout, launchWindow: opts.launchWindow });
+  const services = new Services({ repo, clock, uuid: randomUUID, events, log, launchTimeoutMs: opts.launchTimeout, launchWindow: opts.launchWindow, maxInstancesPerOffer: opts.maxInstancesPerOffer });
   const host = opts.hostname ?? opts.ip;
   let self = `${host}:${opts.httpPort}`;
   let leader = false;

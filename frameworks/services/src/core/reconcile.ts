@@ -41,6 +41,8 @@ export interface ReconcileInput {
    * launches keeps the master and agents busy without a burst of thousands of updates at once).
    */
   readonly launchWindow?: number;
+  /** At most this many instances on one offer per pass (Marathon's `--max_instances_per_offer`, 5): spreads a burst over agents. */
+  readonly maxInstancesPerOffer?: number;
 }
 
 export interface Launch {
@@ -164,9 +166,10 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
   let staging = 0;
   for (const i of input.instances) if (STAGING.has(i.state) && i.killRequestedAt === undefined) staging++;
   let budget = input.launchWindow === undefined ? Number.POSITIVE_INFINITY : Math.max(0, input.launchWindow - staging);
+  const perOffer = input.maxInstancesPerOffer ?? Number.POSITIVE_INFINITY;
   const pools = input.offers.map((offer) => {
     const r = Resources.fromProto(offer.resources ?? []);
-    return { offer, pool: r.ok ? r.value : Resources.EMPTY, fields: offerFields(offer), used: false };
+    return { offer, pool: r.ok ? r.value : Resources.EMPTY, fields: offerFields(offer), used: false, launched: 0 };
   });
   for (const w of wants) {
     const app = w.target.app;
@@ -180,7 +183,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
         if (left === 0 || budget === 0) break;
         processed++;
         let usedHere = false;
-        while (left > 0 && budget > 0) {
+        while (left > 0 && budget > 0 && p.launched < perOffer) {
           const f = fitInstance(app, p.offer, p.pool, p.fields, w.placed);
           if (!f.ok) {
             // Counted also for an offer that took some instances and then could take no more.
@@ -198,6 +201,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
           launches.push({ offer: p.offer, instance, task: buildTaskInfo(app, id, p.offer, f.fit.resources, f.fit.hostPorts) });
           p.pool = p.pool.minus(f.fit.taken);
           p.used = true;
+          p.launched++;
           usedHere = true;
           w.placed.push(p.fields);
           left--;

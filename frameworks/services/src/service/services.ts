@@ -35,6 +35,8 @@ export interface ServicesOptions {
   readonly launchTimeoutMs?: number;
   /** Instances launched but not yet running, at most (see `reconcile`). */
   readonly launchWindow?: number;
+  /** Instances placed on one offer per pass, at most. */
+  readonly maxInstancesPerOffer?: number;
 }
 
 export interface DeploymentResult {
@@ -66,6 +68,7 @@ export class Services {
   private suppressed = false;
   private closed = false;
   private kicked = false;
+  private kickFull = false;
   private gen = 0;
   private lastRevive = 0;
   private readonly killRetried = new Map<string, number>();
@@ -85,7 +88,7 @@ export class Services {
       const w = await this.opts.repo.putInstance(next);
       if (!w.ok) throw new Error(`state store write failed: ${w.error.message}`);
       this.state.instances.set(id, next);
-      this.kick();
+      this.kick(this.restarting(i.appId));
     });
   }
 
@@ -439,13 +442,21 @@ export class Services {
     return this.serial(() => this.step(offers));
   }
 
-  /** Coalesces many status updates into one step soon after them. */
-  private kick(): void {
+  /**
+   * Coalesces many status updates into one piece of work soon after them: a full step when
+   * something ended (it may need replacing), else only moving deployments forward (an instance
+   * became running, healthy or ready), which is much cheaper with thousands of instances.
+   */
+  private kick(full = true): void {
+    this.kickFull ||= full;
     if (this.kicked || this.closed) return;
     this.kicked = true;
     this.opts.clock.setTimer(100, () => {
       this.kicked = false;
-      void this.tick().catch((e: unknown) => this.opts.log.error({ err: e }, 'services step failed'));
+      const fullStep = this.kickFull;
+      this.kickFull = false;
+      const work = fullStep ? this.tick() : this.serial(() => this.advanceDeployments());
+      void work.catch((e: unknown) => this.opts.log.error({ err: e }, 'services step failed'));
     });
   }
 
@@ -463,6 +474,7 @@ export class Services {
       offers, now, backoff: s.backoff, newId: this.opts.uuid,
       ...(this.opts.launchTimeoutMs !== undefined ? { launchTimeoutMs: this.opts.launchTimeoutMs } : {}),
       ...(this.opts.launchWindow !== undefined ? { launchWindow: this.opts.launchWindow } : {}),
+      ...(this.opts.maxInstancesPerOffer !== undefined ? { maxInstancesPerOffer: this.opts.maxInstancesPerOffer } : {}),
     });
     const port = this.port;
     // Intents first: a LAUNCH is sent only for instances already in the store.
@@ -555,6 +567,14 @@ export class Services {
     }
   }
 
+  /** Whether a running deployment replaces this app's instances (old ones are still to be killed). */
+  private restarting(appId: string): boolean {
+    for (const d of this.state.deployments.values()) {
+      if (d.steps.some((st) => st.actions.some((a) => a.app === appId && a.action === 'RestartApplication'))) return true;
+    }
+    return false;
+  }
+
   /** A status update from Mesos. */
   update(status: TaskStatus): Promise<void> {
     return this.serial(async () => {
@@ -608,7 +628,10 @@ export class Services {
         if (!w.ok) throw new Error(`state store write failed: ${w.error.message}`);
       }
       s.instances.set(id, next);
-      if (next.state === 'TASK_RUNNING' || next.healthy !== prev.healthy) this.kick();
+      // Unhealthy or unreachable instances may need replacing: a full step; otherwise only progress.
+      // During a restart a newly healthy instance lets an old one go: a full step too.
+      if (next.healthy === false || next.state === 'TASK_UNREACHABLE' || this.restarting(prev.appId)) this.kick(true);
+      else if (next.state === 'TASK_RUNNING' || next.healthy !== prev.healthy) this.kick(false);
     });
   }
 
