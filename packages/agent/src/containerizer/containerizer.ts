@@ -82,6 +82,8 @@ export interface Containerizer {
    * time is the recorded one, so a reused PID is never taken for the executor.
    */
   recover?(specs: readonly RecoverSpec[]): Promise<Set<string>>;
+  /** New resources for a live container (the executor's plus its tasks'): its isolators' limits follow. */
+  update?(containerId: string, resources: Resource[]): Promise<void>;
   /** A limit the container has hit (checked synchronously when an executor reports a terminal task). */
   limitation?(containerId: string): ContainerLimitation | undefined;
   /** Usage statistics of a live container (undefined for an unknown one). */

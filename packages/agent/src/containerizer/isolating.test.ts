@@ -63,6 +63,11 @@ test('a custom executor runs in its cgroups; destroy kills it and removes them',
     const usage = await f.c.usage('c1');
     assert.equal(usage?.processes, 3);
     assert.equal(usage?.cpus_limit, 0.5);
+    // More tasks for the executor: its limits grow.
+    await f.c.update('c1', [scalar('cpus', 1), scalar('mem', 128)]);
+    assert.equal(readFileSync(join(mounts.get('memory')!, f.root, 'c1', 'memory.limit_in_bytes'), 'utf8').trim(), String(128 * 1024 * 1024));
+    assert.equal(readFileSync(join(mounts.get('cpu')!, f.root, 'c1', 'cpu.cfs_quota_us'), 'utf8').trim(), '100000');
+    assert.equal((await f.c.usage('c1'))?.cpus_limit, 1);
     await f.c.destroy('c1');
     const t = await f.c.wait('c1');
     assert.equal(t.limitation, undefined);

@@ -146,6 +146,18 @@ export class IsolatingContainerizer implements Containerizer {
     await live.ended;
   }
 
+  /** New limits for a live container; an isolator that cannot apply them logs why (the container keeps running). */
+  async update(containerId: string, resources: Resource[]): Promise<void> {
+    const live = this.live.get(containerId);
+    if (!live) return;
+    const limits = containerLimits(resources);
+    live.spec = { ...live.spec, limits };
+    for (const iso of this.opts.isolators) {
+      const r = await iso.update?.(containerId, limits).catch((e: unknown) => ({ ok: false as const, error: e instanceof Error ? e.message : String(e) }));
+      if (r && !r.ok) this.opts.logger.warn({ containerId, isolator: iso.name, error: r.error }, 'cannot update the container\'s limits');
+    }
+  }
+
   limitation(containerId: string): ContainerLimitation | undefined {
     const live = this.live.get(containerId);
     if (!live) return this.finished.get(containerId)?.limitation;

@@ -220,6 +220,11 @@ export function queueOrDeliver(core: AgentCore, fw: FrameworkRecord, ex: Executo
   if (item.kind === 'group' && (item.group.tasks ?? []).some(hasUris)) queueFetchingGroup(core, fw, ex, item);
   else if (ex.state === 'RUNNING' && ex.connection && !ex.connection.closed) deliver(core, ex, item);
   else ex.queued.push(item);
+  // A running container grows to hold the new tasks too (ADR 0004; limits only grow until it ends).
+  if (ex.pid !== undefined && core.deps.containerizer.update) {
+    const resources = [...(ex.info.resources ?? []), ...[...ex.launched.values()].filter((t) => !isTerminalState(t.state)).flatMap((t) => t.resources ?? []), ...queuedTaskInfos(ex).flatMap((t) => t.resources ?? [])];
+    core.background(core.deps.containerizer.update(ex.containerId, resources), 'update');
+  }
 }
 
 /** SUBSCRIBE from the executor (the HTTP layer has found the framework and executor). */

@@ -11,7 +11,7 @@
  * being fetched (its tasks were killed, it timed out, the agent is stopping) cancels the fetch
  * and the launch fails without starting anything.
  */
-import { err, type ResourceStatistics, type Result } from '@agora/protocol';
+import { err, type Resource, type ResourceStatistics, type Result } from '@agora/protocol';
 import type { ContainerLaunch, ContainerLaunched, ContainerLimitation, ContainerTermination, Containerizer } from '../containerizer/containerizer.ts';
 import type { Fetcher } from './fetcher.ts';
 
@@ -58,6 +58,10 @@ export class FetchingContainerizer implements Containerizer {
 
   containers(): string[] {
     return this.inner.containers();
+  }
+
+  update(containerId: string, resources: Resource[]): Promise<void> {
+    return this.inner.update?.(containerId, resources) ?? Promise.resolve();
   }
 
   /** The isolators' word on a container (ADR 0004), passed through. */
