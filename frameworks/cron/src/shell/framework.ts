@@ -47,7 +47,7 @@ interface Held {
   readonly at: number;
 }
 
-const OFFER_CHUNK = 8;
+const OFFER_CHUNK = 2;
 
 export class CronFramework {
   readonly driver: SchedulerDriver;
