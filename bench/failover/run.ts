@@ -11,7 +11,7 @@
  *   `master/slaves_active` = every agent (re-registration, with the agents' default 1 s
  *   registration backoff) and `master/tasks_running` = every task.
  *
- *   npm run bench:failover -- [--agents 10000] [--tasks-per-agent 10] [--session-ms 2000] [--quick]
+ *   npm run bench:failover -- [--agents 10000] [--tasks-per-agent 10] [--session-ms 4000] [--connections 1024] [--quick]
  *
  * The session timeout bounds the election: ZooKeeper only lets the standby lead once the dead
  * leader's session expires (Mesos's default is 10 s; default here 4 s, as in the HA e2e test). A
@@ -38,6 +38,8 @@ const PER_AGENT = flag('tasks-per-agent', 10);
 const TASKS = AGENTS * PER_AGENT;
 const SESSION_MS = flag('session-ms', 4000);
 const WINDOW = 5000;
+/** Connection attempts the emulated agents have in flight at once. */
+const CONNECTIONS = flag('connections', 1024);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 const TASK_RESOURCES = [
@@ -141,7 +143,10 @@ async function main(): Promise<void> {
     const masters: Array<{ url: string; proc: Proc }> = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
-      const proc = startProcess([AGORA_BIN, 'master', `--port=${port}`, `--zk=${zkUrl}`, '--quorum=2', `--zk-session-timeout=${SESSION_MS}ms`, `--log-level=${process.env.BENCH_MASTER_LOG_LEVEL ?? 'warn'}`]);
+      const proc = startProcess([AGORA_BIN, 'master', `--port=${port}`, `--zk=${zkUrl}`, '--quorum=2', `--zk-session-timeout=${SESSION_MS}ms`, `--log-level=${process.env.BENCH_MASTER_LOG_LEVEL ?? 'warn'}`], {
+        // E.g. BENCH_MASTER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the masters.
+        nodeArgs: (process.env.BENCH_MASTER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      });
       procs.push(proc);
       masters.push({ url: `http://127.0.0.1:${port}`, proc });
     }
@@ -151,8 +156,9 @@ async function main(): Promise<void> {
     };
     await waitFor('a leading master', leaderNow, 60_000);
     const t0 = performance.now();
-    const agents = startProcess(['--import', 'tsx', 'bench/launch/agents-main.ts', zkUrl, String(AGENTS), 'cpus:8;mem:16384;disk:102400;ports:[31000-32000]'], {
+    const agents = startProcess(['--import', 'tsx', 'bench/failover/agents-main.ts', zkUrl, String(AGENTS), 'cpus:8;mem:16384;disk:102400;ports:[31000-32000]', String(CONNECTIONS)], {
       env: { NODE_OPTIONS: '--max-old-space-size=12288' },
+      nodeArgs: (process.env.BENCH_AGENTS_NODE_ARGS ?? '').split(' ').filter(Boolean),
     });
     procs.push(agents);
     await waitFor(`${AGENTS} agents`, async () => {

@@ -147,9 +147,11 @@ export async function startMaster(options: MasterOptions, hooks: MasterHooks = {
   operatorEndpoint(app, master, leadership, metrics, flags);
   legacyEndpoints(app, master, leadership, metrics, flags);
   acceptChannels<internal.AgentMessage, internal.MasterMessage>(app, internal.AGENT_CHANNEL_PATH, internal.AgentMessage, (ch) => acceptAgentChannel(master, ch), {
-    // Agents find the leader through ZooKeeper at the same moment this master does: a master that
-    // sees itself named takes their channels at once (their messages wait for the recovery).
-    admit: () => (master.isStopped ? 503 : master.leading || elected?.leader?.id === info.id ? undefined : 503),
+    // Agents find the leader through ZooKeeper at about the moment this master does, sometimes a
+    // little before: with ZooKeeper a master that has not been deposed takes agents' channels, and
+    // their messages wait until it leads and has recovered (a standby's wait; the agent's own
+    // detector moves it to the leader if it dialed the wrong master).
+    admit: () => (master.isStopped || elected?.state === 'deposed' ? 503 : master.leading || elected ? undefined : 503),
   });
   app.setErrorHandler((e: unknown, _req, reply) => {
     const status = typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : 500;

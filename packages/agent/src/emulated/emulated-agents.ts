@@ -76,7 +76,7 @@ export async function startEmulatedAgents(opts: EmulatedAgentsOptions): Promise<
     const detector = createMasterDetector(master.value.zk, { log: logger });
     if (!detector.ok) return err(`master: ${detector.error}`);
     dialer = zkDialer(detector.value, master.value.zk, logger, {
-      dial: (url) => limiter.run(() => connectChannel<internal.MasterMessage, internal.AgentMessage>(url, internal.MasterMessage)),
+      dial: (url, current) => limiter.run(() => (current() ? connectChannel<internal.MasterMessage, internal.AgentMessage>(url, internal.MasterMessage) : Promise.resolve(err('the leader changed while this dial waited')))),
     });
   }
   const registrations: Promise<string>[] = [];

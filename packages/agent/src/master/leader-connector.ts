@@ -45,8 +45,12 @@ export function masterDialer(address: MasterAddress, opts: { logger: Logger; ses
 }
 
 export interface ZkDialerOptions {
-  /** Opens a channel to a URL (default: a WebSocket); emulated agents pass it through a Limiter. */
-  readonly dial?: (url: string) => Promise<Result<MasterChannel, string>>;
+  /**
+   * Opens a channel to a URL (default: a WebSocket); emulated agents pass it through a Limiter.
+   * `current()` says whether that URL still belongs to the leader: a dial that waited in a queue
+   * past a leader change should not be made.
+   */
+  readonly dial?: (url: string, current: () => boolean) => Promise<Result<MasterChannel, string>>;
   /** How long one connection attempt keeps retrying a leader that does not answer. Default 20 s. */
   readonly patienceMs?: number;
 }
@@ -55,7 +59,7 @@ export interface ZkDialerOptions {
  * A dialer over any detector. A dial that fails does not fail the attempt at once: the leader's
  * znode outlives a crashed master by up to the session timeout, and a just-elected master
  * refuses agents for the moment it takes to claim the store. So the attempt waits for another
- * leader (or 200–700 ms) and dials again, within `patienceMs`; only then does the link back off.
+ * leader (or 0.5–1.5 s) and dials again, within `patienceMs`; only then does the link back off.
  */
 export function zkDialer(detector: Detector, description: string, logger: Logger, opts: ZkDialerOptions = {}): MasterDialer {
   let closed = false;
@@ -93,9 +97,12 @@ export function zkDialer(detector: Detector, description: string, logger: Logger
       for (;;) {
         if (closed) return err('the agent is stopping');
         if (!leader) return err('no leading master detected');
-        const r = await open(channelUrlOf(leader));
+        const target = leader;
+        const r = await open(channelUrlOf(target), () => sameMaster(detector.leader, target));
         if (r.ok || Date.now() >= deadline || closed) return r;
-        leader = (await changeFrom(leader, 200 + Math.floor(Math.random() * 500))) ?? (await detector.detect());
+        // Usually the leader is dead and its znode not yet expired: the next leader is what to wait
+        // for. A live leader that refused (elected a moment ago) is tried again after 0.5–1.5 s.
+        leader = (await changeFrom(target, 500 + Math.floor(Math.random() * 1000))) ?? (await detector.detect());
       }
     },
     follow(link) {

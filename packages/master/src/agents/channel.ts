@@ -28,7 +28,8 @@ export function acceptAgentChannel(m: Master, channel: AgentChannel): void {
     }
   };
   const received = (msg: internal.AgentMessage): void => {
-    if (m.isStopped) return;
+    // (A message that waited for the recovery may find its channel gone: the agent moved on.)
+    if (m.isStopped || !channel.isOpen) return;
     if (!m.recovered) return m.afterRecovery(() => received(msg));
     if (!m.leading) return;
     if (!agent) {
