@@ -67,3 +67,19 @@ test('a deployment that fails its progress deadline makes deploy exit 1', async 
   h.failing.delete('doomed.');
   await run('app', 'rm', '/doomed', '--no-wait');
 });
+
+test('app deploy reads YAML app files (a mirror of the JSON) and names a broken one', async () => {
+  const file = join(dir, 'yaml-app.yaml');
+  writeFileSync(file, 'id: /yaml-app\ncmd: sleep 1000\ncpus: 0.1\nmem: 16\ninstances: 0\nlabels:\n  team: web\n');
+  const ok = await run('app', 'deploy', file, '--json');
+  assert.equal(ok.code, 0, ok.err);
+  const shown = await run('app', 'show', '/yaml-app', '--json');
+  assert.equal(shown.code, 0, shown.err);
+  assert.deepEqual((JSON.parse(shown.out) as { labels: Record<string, string> }).labels, { team: 'web' });
+
+  const bad = join(dir, 'bad.yml');
+  writeFileSync(bad, 'id: [unclosed\n');
+  const r = await run('app', 'deploy', bad);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /bad\.yml is not valid YAML/);
+});

@@ -76,12 +76,11 @@ export async function readAppFile(io: CliIO, file: string): Promise<unknown[] | 
   }
   let value: unknown;
   if (/\.ya?ml$/i.test(file)) {
-    const name = 'yaml';
     try {
-      const mod = (await import(/* @vite-ignore */ name)) as { parse: (t: string) => unknown };
-      value = mod.parse(text);
+      const { parse } = await import('yaml');
+      value = parse(text);
     } catch (e) {
-      return `cannot read YAML ${file}: ${e instanceof Error && /Cannot find/.test(e.message) ? 'the yaml package is not installed; use JSON' : String(e)}`;
+      return `${file} is not valid YAML: ${e instanceof Error ? e.message : String(e)}`;
     }
   } else {
     try {
