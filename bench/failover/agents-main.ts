@@ -3,7 +3,8 @@
  * <count> <resources> <connections in flight>`. Like bench/launch's, with the number of
  * connection attempts in flight as a parameter: after a failover every agent dials the new leader
  * at once, and with a loaded machine's handshake latency a small window caps the reconnection
- * rate rather than either process's CPU. Prints `ready` once every agent has registered.
+ * rate rather than either process's CPU. Prints `ready` once every agent has registered, and
+ * `all-registered <epoch ms>` each time they all are again after some were not.
  */
 import { startEmulatedAgents } from '@agora/agent';
 
@@ -21,6 +22,18 @@ const progress = setInterval(() => {
 }, 5000);
 await agents.allRegistered();
 process.stdout.write('ready\n');
+// After a failover: the moment every agent is registered again (with the new leader), as the
+// agents see it — the AGENT_REREGISTERED replies — so the benchmark need not poll the master.
+let lost = false;
+setInterval(() => {
+  let n = 0;
+  for (const a of agents.agents) if (a.registered) n++;
+  if (n < count) lost = true;
+  else if (lost) {
+    lost = false;
+    process.stdout.write(`all-registered ${Date.now()}\n`);
+  }
+}, 20).unref();
 process.once('SIGTERM', () => {
   clearInterval(progress);
   void agents.close().then(() => process.exit(0));

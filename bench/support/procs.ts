@@ -28,10 +28,10 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-export function startProcess(args: string[], opts: { env?: Record<string, string>; quiet?: boolean; nodeArgs?: string[] } = {}): Proc {
+export function startProcess(args: string[], opts: { env?: Record<string, string>; quiet?: boolean; nodeArgs?: string[]; pipeStdout?: boolean } = {}): Proc {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
     cwd: ROOT,
-    stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', 'inherit'],
+    stdio: ['ignore', opts.pipeStdout ? 'pipe' : opts.quiet ? 'ignore' : 'inherit', 'inherit'],
     env: { ...process.env, ...opts.env },
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
