@@ -70,6 +70,9 @@ async function snapshot(url: string, timeoutMs = 2000): Promise<Snapshot | undef
 }
 
 /** Launches PER_AGENT tasks on every agent (one offer each; the rest declined for an hour). */
+/** Updates other than STARTING/RUNNING the framework received (none are expected, ever). */
+let unexpectedUpdates = 0;
+
 async function launchAll(zkUrl: string): Promise<SchedulerDriver> {
   let launched = 0;
   let running = 0;
@@ -107,6 +110,7 @@ async function launchAll(zkUrl: string): Promise<SchedulerDriver> {
         if (++running === TASKS) resolveAll();
         else if ((running & 63) === 0) pump();
       } else if (status.state !== 'TASK_STARTING' && status.state !== 'TASK_RUNNING') {
+        unexpectedUpdates++;
         rejectAll(new Error(`unexpected ${status.state} for ${status.task_id.value}: ${status.message ?? ''} (${status.reason ?? ''}); did a master lose leadership during the launch?`));
       }
     },
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
     console.log(
       `failover agents=${AGENTS} tasks=${TASKS} zk_session_ms=${SESSION_MS} elected_s=${secs(electedAt)} ` +
         `agents_reregistered_s=${secs(agentsAt)} reregistration_only_s=${((agentsAt - electedAt) / 1000).toFixed(2)} tasks_all_known_by_s=${secs(tasksAt)} ` +
-        `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)}`,
+        `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} unexpected_task_updates=${unexpectedUpdates} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)}`,
     );
   } finally {
     await cleanup();
