@@ -27,7 +27,7 @@ before(async () => {
   cluster = await startCluster({
     agents: 2,
     masterFlags: ['--allocation-interval=200ms'],
-    agentFlags: (i) => [`--resources=cpus:2;mem:2048;disk:4096;ports:[${31000 + i * 1000}-${31999 + i * 1000}]`],
+    agentFlags: (i) => [`--resources=cpus:2;mem:2048;disk:4096;ports:[${21000 + i * 1000}-${21999 + i * 1000}]`],
   });
   const ports = await freePorts(2);
   for (const [n, port] of ports.entries()) {

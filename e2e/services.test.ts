@@ -20,7 +20,7 @@ let services: Daemon;
 let api: string;
 
 interface TaskView { id: string; host: string; ports: number[]; state: string; version: string; healthCheckResults?: { alive: boolean }[] }
-interface AppView { id: string; instances: number; version: string; versionInfo: { lastConfigChangeAt: string }; tasksRunning: number; tasksHealthy: number; tasks: TaskView[]; lastTaskFailure?: { state: string } }
+interface AppView { id: string; instances: number; version: string; versionInfo: { lastConfigChangeAt: string }; tasksRunning: number; tasksHealthy: number; tasks: TaskView[]; deployments: Array<{ id: string }>; lastTaskFailure?: { state: string } }
 
 const send = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${api}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
@@ -32,7 +32,8 @@ const settled = (id: string, n: number, timeoutMs = 30_000) =>
   waitFor(`${id} to run ${n} current instances`, async () => {
     const a = await app(id);
     const healthy = a.tasks.filter((t) => t.state === 'TASK_RUNNING' && t.version >= a.versionInfo.lastConfigChangeAt);
-    return a.tasks.length === n && healthy.length === n ? a : undefined;
+    // Settled = the instances run and no deployment holds the app (a change now is not a 409).
+    return a.tasks.length === n && healthy.length === n && a.deployments.length === 0 ? a : undefined;
   }, timeoutMs, 200);
 const noDeployments = () => waitFor('deployments to finish', async () => ((await send('GET', '/v2/deployments')).json.length === 0 ? true : undefined), 30_000, 200);
 const cli = (...args: string[]) => spawnSync(process.execPath, [AGORA_BIN, ...args, `--services=${api}`], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
@@ -46,7 +47,8 @@ before(async () => {
     agents: 3,
     masterFlags: ['--agent-ping-timeout=500ms', '--max-agent-ping-timeouts=3', '--allocation-interval=200ms'],
     // All agents share this machine's network: disjoint port ranges keep their tasks apart.
-    agentFlags: (i) => [`--hostname=node-${i + 1}`, `--resources=cpus:2;mem:2048;disk:4096;ports:[${31000 + i * 1000}-${31999 + i * 1000}]`],
+    // Port ranges below the kernel's ephemeral range (32768+): no outgoing connection can hold a task's port.
+    agentFlags: (i) => [`--hostname=node-${i + 1}`, `--resources=cpus:2;mem:2048;disk:4096;ports:[${21000 + i * 1000}-${21999 + i * 1000}]`],
   });
   const [port] = await freePorts(1);
   api = `http://127.0.0.1:${port}`;
@@ -105,7 +107,10 @@ test('memcached scaled to 3 with UNIQUE hostname: one per agent, each answering 
   assert.equal(r.status, 201, JSON.stringify(r.json));
   await settled('/cache/memcached', 1);
   assert.equal((await send('PUT', '/v2/apps/cache/memcached', { instances: 3 })).status, 200);
-  const a = await settled('/cache/memcached', 3);
+  const a = await settled('/cache/memcached', 3).catch(async (e: unknown) => {
+    console.log(JSON.stringify(await app('/cache/memcached')), JSON.stringify((await send('GET', '/v2/deployments')).json), JSON.stringify((await send('GET', '/v2/queue')).json));
+    throw e;
+  });
   assert.deepEqual(a.tasks.map((t) => t.host).sort(), ['node-1', 'node-2', 'node-3']);
   const ask = (port: number) =>
     new Promise<string>((resolve, reject) => {
