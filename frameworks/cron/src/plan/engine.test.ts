@@ -263,3 +263,22 @@ test('a run that ends after its job was deleted is dropped quietly (no history, 
   assert.equal(e.history.has('j'), false);
   assert.ok(e.takeDirty().deletedRuns.has(id));
 });
+
+test('a crash after the intent was persisted but before the cursor moved: the occurrence is found, not run again', () => {
+  const e = new CronEngine();
+  job(e, { name: 'j', schedule: `R/${new Date(T0).toISOString()}/PT10S`, concurrent: true });
+  const before = [...e.jobs.values()]; // the job record as persisted before this tick
+  e.tick(T0);
+  const intent = [...e.runs.values()];
+  assert.deepEqual(intent.map((r) => r.taskId), [`cron.j.${T0}`]);
+  // The next leader loads the intent with the old job record (cursor not advanced).
+  const f = new CronEngine();
+  f.load(before, intent, []);
+  f.tick(T0 + 1000);
+  assert.deepEqual([...f.runs.keys()], [`cron.j.${T0}`]);
+  // The same when the run already finished and is in the history.
+  const g = new CronEngine();
+  g.load(before, [], [['j', [{ ...intent[0]!, state: 'SUCCESS', endedAt: T0 + 500 }]]]);
+  g.tick(T0 + 1000);
+  assert.equal(g.runs.size, 0);
+});

@@ -200,7 +200,11 @@ export class CronEngine {
       this.putJob({ ...job, counters: { ...job.counters, missedCount: job.counters.missedCount + m.count } });
       for (const t of m.instants) this.appendHistory({ taskId: occurrenceId(m.job, t), job: m.job, scheduledAt: t, attempt: 0, trigger: 'schedule', state: 'MISSED', createdAt: now, endedAt: now, message: m.reason });
     }
-    for (const l of p.launch) this.createRun(l.job, l.scheduledAt, 'schedule', now, []);
+    for (const l of p.launch) {
+      // A daemon that crashed after persisting the intent but before the cursor leaves the same
+      // occurrence due again: it is the same run (same task ID), never a second one.
+      if (!this.occurrenceExists(l.job, l.scheduledAt)) this.createRun(l.job, l.scheduledAt, 'schedule', now, []);
+    }
     for (const a of p.advance) {
       const job = this.jobs.get(a.job)!;
       this.putJob({ ...job, schedule: advanceSchedule(job.schedule!, a.through), cursor: a.through });
@@ -280,6 +284,12 @@ export class CronEngine {
   }
 
   // ───────────── runs ─────────────
+
+  /** Whether a scheduled occurrence already has a run (active, or finished and in the history). */
+  private occurrenceExists(job: string, at: number): boolean {
+    const scheduled = (r: Run) => r.scheduledAt === at && r.trigger !== 'manual' && r.trigger !== 'dependency';
+    return this.activeRunsOf(job).some(scheduled) || (this.history.get(job)?.some(scheduled) ?? false);
+  }
 
   private createRun(job: string, scheduledAt: number, trigger: Trigger, now: number, args: readonly string[]): Run {
     let at = scheduledAt;
