@@ -13,6 +13,8 @@ import { AGORA_BIN, alive, freePorts, killMentioning, removeDir, ROOT, startAgor
 let local: Daemon;
 let dir: string;
 let masterUrl: string;
+let servicesUrl: string;
+let cronUrl: string;
 let info: { master: string; agents: Array<{ name: string; url: string; pid: number }>; processes: Array<{ name: string; pid: number }> };
 
 function agora(args: string[], timeoutMs = 60_000) {
@@ -22,9 +24,11 @@ function agora(args: string[], timeoutMs = 60_000) {
 
 before(async () => {
   dir = tempDir('local');
-  const [port] = await freePorts(3);
+  const [port, , , servicesPort, cronPort] = await freePorts(5);
   masterUrl = `http://127.0.0.1:${port}`;
-  local = startAgora('local', ['local', '--json', '--agents', '2', '--port', String(port), '--work-dir', join(dir, 'cluster'), '--resources', 'cpus:2;mem:1024'], dir);
+  servicesUrl = `http://127.0.0.1:${servicesPort}`;
+  cronUrl = `http://127.0.0.1:${cronPort}`;
+  local = startAgora('local', ['local', '--json', '--agents', '2', '--port', String(port), '--services-port', String(servicesPort), '--cron-port', String(cronPort), '--work-dir', join(dir, 'cluster'), '--resources', 'cpus:2;mem:1024'], dir);
   info = await waitFor('agora local to be ready', () => {
     try {
       return JSON.parse(readFileSync(join(dir, 'cluster', 'cluster.json'), 'utf8')) as typeof info;
@@ -45,6 +49,24 @@ test('agora local reports a master and two registered agents', async () => {
   assert.equal(info.agents.length, 2);
   const state = (await (await fetch(`${masterUrl}/master/state`)).json()) as { slaves: unknown[] };
   assert.equal(state.slaves.length, 2);
+});
+
+test('agora local runs the services and cron frameworks: subscribed, their APIs answer, an app runs', async () => {
+  const state = (await (await fetch(`${masterUrl}/master/state`)).json()) as { frameworks: Array<{ name: string; active: boolean }> };
+  assert.deepEqual(state.frameworks.filter((f) => f.active).map((f) => f.name).sort(), ['agora-cron', 'marathon']);
+  assert.equal(info.processes.filter((p) => p.name === 'services' || p.name === 'cron').length, 2);
+  const ping = await fetch(`${servicesUrl}/ping`);
+  assert.equal(ping.status, 200);
+  const jobs = await fetch(`${cronUrl}/v1/scheduler/jobs`);
+  assert.equal(jobs.status, 200);
+  assert.deepEqual(await jobs.json(), []);
+  const created = await fetch(`${servicesUrl}/v2/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '/local-sleeper', cmd: 'sleep 600', cpus: 0.1, mem: 16, instances: 1 }) });
+  assert.equal(created.status, 201);
+  await waitFor('the app to run', async () => {
+    const a = (await (await fetch(`${servicesUrl}/v2/apps/local-sleeper`)).json()) as { app: { tasksRunning: number } };
+    return a.app.tasksRunning === 1 ? true : undefined;
+  }, 30_000, 200);
+  assert.equal((await fetch(`${servicesUrl}/v2/apps/local-sleeper?force=true`, { method: 'DELETE' })).status, 200);
 });
 
 test('agora execute runs a command, streams its output and exits with its status', () => {
@@ -74,7 +96,7 @@ test('agora tasks and agora logs show what ran', () => {
 
 test('SIGTERM stops every process agora local started', async () => {
   const pids = info.processes.map((p) => p.pid);
-  assert.equal(pids.length, 3, 'the master and two agents');
+  assert.deepEqual(info.processes.map((p) => p.name).sort(), ['agent-1', 'agent-2', 'cron', 'master', 'services'], 'the master, two agents and both frameworks');
   assert.ok(pids.every(alive));
   await local.stop();
   assert.equal(await local.exited, 0);

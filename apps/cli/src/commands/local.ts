@@ -53,7 +53,8 @@ export function defaultLocalDeps(): LocalDeps {
 
 const USAGE = `Usage: agora local [flags] [master and agent flags]
 
-Runs a master and N agents on this machine in the foreground (Ctrl-C stops them all).
+Runs a master, N agents and the services and cron frameworks on this machine in the foreground
+(Ctrl-C stops them all).
 Any master or agent flag may be given; it is passed to the daemons that know it.
 
 Flags:
@@ -64,6 +65,8 @@ Flags:
   --keep                 Keep the temporary work directory on exit
   --timeout DURATION     How long to wait for the cluster to be ready (default: 60s)
   --stop-timeout DURATION  Grace period before SIGKILL when stopping (default: 10s)
+  --services-port PORT   The services framework's Marathon /v2 API (default: 8080; 0: not started)
+  --cron-port PORT       The cron framework's Chronos API (default: 4400; 0: not started)
   --json                 Print one JSON object (URLs, PIDs, log files) instead of the banner
   --ha                   Three masters electing a leader in a ZooKeeper of their own (the Debian
                          zookeeper package); agents and clients follow the leader via zk://.
@@ -143,7 +146,7 @@ export async function localCommand(io: CliIO, argv: readonly string[], deps: Loc
   const logDir = join(workDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const masterUrl = `http://${host}:${o.port}`;
-  const ctx: LocalContext = { masterUrl, workDir, logDir, usedPorts: [...masterPorts, ...agentPorts] };
+  const ctx: LocalContext = { masterUrl, workDir, logDir, usedPorts: [...masterPorts, ...agentPorts], servicesPort: o.servicesPort, cronPort: o.cronPort, host };
   const extras = deps.extensions.flatMap((e) => e.components?.(ctx) ?? []);
   for (const c of extras) {
     for (const port of c.ports) {
@@ -291,7 +294,9 @@ class Cluster {
 
     for (const c of extras) {
       this.progress.update(`Starting ${c.name} …`);
-      this.spawn(c.name, c.url, c.argv);
+      // --ha: frameworks follow the leader through ZooKeeper rather than the first master.
+      const argv = this.zkUrl ? c.argv.map((a) => (a === `--master=${masterUrl}` ? `--master=${this.zkUrl}` : a)) : c.argv;
+      this.spawn(c.name, c.url, argv);
       const ready = await this.waitUntil(async () => {
         const s = await fetchMasterState(io.fetch, masterUrl);
         return s.ok && c.ready(s.value);

@@ -30,7 +30,7 @@ test('defaults', () => {
   const r = split([]);
   assert.ok(r.ok);
   assert.deepEqual(r.value, {
-    options: { agents: 2, workDir: undefined, port: 5050, agentPort: 5051, json: false, ha: false, keep: false, help: false, timeoutMs: 60_000, stopTimeoutMs: 10_000 },
+    options: { agents: 2, workDir: undefined, port: 5050, agentPort: 5051, json: false, ha: false, keep: false, help: false, timeoutMs: 60_000, stopTimeoutMs: 10_000, servicesPort: 8080, cronPort: 4400 },
     masterArgs: [],
     agentArgs: [],
   });
@@ -78,4 +78,14 @@ test('errors name the flag', () => {
   assert.match(bad(['extra']), /unexpected argument 'extra'/);
   assert.match(bad(['--port', '5050', '--agent-port', '5049', '--agents', '2']), /include the master's port 5050/);
   assert.match(bad(['--timeout', 'forever']), /--timeout: 'forever' is not a duration/);
+});
+
+test('--services-port and --cron-port move or (0) leave out the frameworks', () => {
+  const r = split(['--services-port', '18080', '--cron-port=0']);
+  assert.ok(r.ok);
+  assert.equal(r.value.options.servicesPort, 18080);
+  assert.equal(r.value.options.cronPort, 0);
+  const bad = split(['--cron-port', 'x']);
+  assert.ok(!bad.ok);
+  assert.match(bad.error, /--cron-port: expected an integer/);
 });

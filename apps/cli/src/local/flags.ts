@@ -21,6 +21,10 @@ export interface LocalOptions {
   help: boolean;
   timeoutMs: number;
   stopTimeoutMs: number;
+  /** The services framework's /v2 API port; 0: do not start it. */
+  servicesPort: number;
+  /** The cron framework's API port; 0: do not start it. */
+  cronPort: number;
 }
 
 export interface LocalPlan {
@@ -32,7 +36,7 @@ export interface LocalPlan {
 type Own = 'int' | 'bool' | 'string' | 'duration';
 const OWN: Record<string, Own> = {
   agents: 'int', 'work-dir': 'string', port: 'int', 'agent-port': 'int', json: 'bool', ha: 'bool', keep: 'bool', help: 'bool',
-  timeout: 'duration', 'stop-timeout': 'duration',
+  timeout: 'duration', 'stop-timeout': 'duration', 'services-port': 'int', 'cron-port': 'int',
 };
 
 /** Set by `agora local` for each process; the value explains what to use instead. */
@@ -139,6 +143,10 @@ function compileOwn(own: Map<string, string>): Result<LocalOptions, string> {
   if (!timeout.ok) return err(`--timeout: ${timeout.error}`);
   const stop = own.has('stop-timeout') ? parseDuration(own.get('stop-timeout')!) : ok(10_000);
   if (!stop.ok) return err(`--stop-timeout: ${stop.error}`);
+  const servicesPort = int('services-port', own.get('services-port'), 8080, 0, 65535);
+  if (!servicesPort.ok) return servicesPort;
+  const cronPort = int('cron-port', own.get('cron-port'), 4400, 0, 65535);
+  if (!cronPort.ok) return cronPort;
   const workDir = own.get('work-dir');
   if (workDir === '') return err('--work-dir: empty path');
   return ok({
@@ -152,5 +160,7 @@ function compileOwn(own: Map<string, string>): Result<LocalOptions, string> {
     help: flags.help!,
     timeoutMs: timeout.value,
     stopTimeoutMs: stop.value,
+    servicesPort: servicesPort.value,
+    cronPort: cronPort.value,
   });
 }
