@@ -282,3 +282,13 @@ test('a crash after the intent was persisted but before the cursor moved: the oc
   g.tick(T0 + 1000);
   assert.equal(g.runs.size, 0);
 });
+
+test('a new job whose start is long past: occurrences from before it existed are skipped, not recorded as missed', () => {
+  const e = new CronEngine();
+  const created = T0 + 3600 * S; // an hour of PT1M occurrences before the job was created
+  job(e, { name: 'late', schedule: `R/${new Date(T0).toISOString()}/PT1M`, epsilon: 'PT30S' }, created + 20 * S);
+  e.tick(created + 20 * S); // the occurrence at `created` is 20 s old, within epsilon: it runs
+  assert.deepEqual(queued(e), [`cron.late.${created}`]);
+  assert.equal(e.jobs.get('late')!.counters.missedCount, 0);
+  assert.equal((e.history.get('late') ?? []).filter((r) => r.state === 'MISSED').length, 0);
+});

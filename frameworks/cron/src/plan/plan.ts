@@ -65,7 +65,10 @@ export function plan(jobs: ReadonlyMap<string, JobRecord>, runs: Iterable<Run>, 
 function planJob(job: JobRecord, active: readonly Run[], now: number, out: { -readonly [K in keyof Plan]: Plan[K] }): void {
   const { spec, schedule } = job;
   if (!schedule || spec.disabled) return;
-  const after = job.cursor ?? Number.NEGATIVE_INFINITY;
+  // Before its first handled occurrence, a job looks back only to its creation (less epsilon, so a
+  // start just before creation still runs): occurrences of a past start from before the job existed
+  // were never missed — they are skipped without a record.
+  const after = job.cursor ?? job.createdAt - spec.epsilonMs - 1;
   const scan = scanRuns(schedule, after, now);
   if (scan.count === 0 || scan.last === undefined) return;
   const latest = scan.last;
