@@ -129,6 +129,10 @@ test('recover: a PID is adopted only with its recorded start time; a process tha
   const starttime = startTimeOf(pid)!;
   // "The agent dies": a new launcher, which is not the executor's parent, recovers it.
   const second = new ProcessLauncher({ logger: silentLogger, entryPoint: () => undefined, adoptedPollMs: 20 });
+  // The adopted-exit poll does not hold the event loop open (an agent's server does); once the
+  // killed child is reaped nothing else would, so the test keeps the loop alive itself.
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.after(() => clearInterval(keepAlive));
   const wrong = await second.recover([{ containerId: 'c-adopt', kind: 'custom', pid, starttime: starttime + 1 }]);
   assert.equal(wrong.size, 0, 'another start time: someone else has this PID now');
   const third = new ProcessLauncher({ logger: silentLogger, entryPoint: () => undefined, adoptedPollMs: 20 });
