@@ -427,6 +427,8 @@ class Cluster {
       `    export AGORA_MASTER=${this.zkUrl ?? masterUrl}`,
       '    agora execute --name hi -- echo hello',
       '    agora tasks --all',
+      ...this.started.filter((s) => s.name === 'services').map((s) => `    agora app list --services=${s.url}        # Marathon /v2 (agora app deploy <file>)`),
+      ...this.started.filter((s) => s.name === 'cron').map((s) => `    agora job list --cron=${s.url}            # Chronos /v1/scheduler (agora job add <file>)`),
       ...(this.zkUrl ? ['', '  Watch a failover: kill the leading master (the others redirect to it:', `    curl -si ${masterUrl}/master/redirect); a standby takes over, agents follow,`, '    and the killed master is restarted as a standby.'] : []),
       '',
       '==> Press Ctrl-C to stop the cluster.',
