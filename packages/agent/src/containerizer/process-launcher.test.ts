@@ -151,6 +151,9 @@ test('recover: an adopted executor is watched and destroyed like a launched one'
   const b = await first.launch(launchOf(dir, 'c-b', 'exec sleep 30'));
   assert.ok(a.ok && b.ok);
   const second = new ProcessLauncher({ logger: silentLogger, entryPoint: () => undefined, adoptedPollMs: 20 });
+  // As above: once the killed child is reaped, only the (unref'd) poll would remain.
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.after(() => clearInterval(keepAlive));
   const adopted = await second.recover([
     { containerId: 'c-a', kind: 'custom', pid: a.value.pid, starttime: startTimeOf(a.value.pid)! },
     { containerId: 'c-b', kind: 'custom', pid: b.value.pid, starttime: startTimeOf(b.value.pid)! },
