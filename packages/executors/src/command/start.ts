@@ -4,8 +4,8 @@
  */
 import { err, ok, type Result } from '@agora/protocol';
 import type { Clock } from '@agora/runtime';
-import { ExecutorDriver, formatEnvironmentError, parseExecutorEnvironment, processClock, type Environment, type FetchLike } from '@agora/sdk';
-import { CommandExecutor, DEFAULT_TERMINAL_ACK_TIMEOUT_MS, EXIT, type CommandExecutorExit } from './command-executor.ts';
+import { ExecutorDriver, formatEnvironmentError, parseExecutorEnvironment, processClock, type Environment, type Executor, type FetchLike } from '@agora/sdk';
+import { CommandExecutor, DEFAULT_TERMINAL_ACK_TIMEOUT_MS, EXIT, type CommandExecutorDeps, type CommandExecutorExit } from './command-executor.ts';
 import { cachedLookup, currentUser, getentLookup, type LookupUser, type Self } from './user.ts';
 
 export interface CommandExecutorOptions {
@@ -40,19 +40,37 @@ let self: Self | undefined;
 /** Who this process runs as (looked up once). */
 export const executorSelf = (): Self => (self ??= currentUser());
 
+/** What `startExecutor` needs of an executor instance (the command and default executors alike). */
+interface ExecutorInstance {
+  attach(driver: ExecutorDriver): Executor;
+  graceExpired(): void;
+  taskPids(): number[];
+  shutdown(): void;
+  destroy(): void;
+}
+
 /** An error value (naming the variable) if the environment is unusable; nothing is started then. */
 export function startCommandExecutor(env: Environment, opts: CommandExecutorOptions = {}): Result<CommandExecutorHandle, string> {
+  return startExecutor(env, opts, 'the sandbox the task runs in', (deps) => new CommandExecutor(deps));
+}
+
+/**
+ * Starts an executor from its environment: checks the variables, builds the executor's deps
+ * from them and `opts`, and drives it with an ExecutorDriver. `sandbox` says in the error what
+ * MESOS_DIRECTORY is for this kind of executor.
+ */
+export function startExecutor(env: Environment, opts: CommandExecutorOptions, sandbox: string, create: (deps: CommandExecutorDeps) => ExecutorInstance): Result<CommandExecutorHandle, string> {
   const config = parseExecutorEnvironment(env);
   if (!config.ok) return err(formatEnvironmentError(config.error));
   const directory = env.MESOS_DIRECTORY || env.MESOS_SANDBOX;
-  if (!directory) return err('MESOS_DIRECTORY: expected to be set in the environment (the sandbox the task runs in)');
+  if (!directory) return err(`MESOS_DIRECTORY: expected to be set in the environment (${sandbox})`);
   const switchUser = env.AGORA_SWITCH_USER;
   if (switchUser !== undefined && switchUser !== '0' && switchUser !== '1') return err(`AGORA_SWITCH_USER: expected 0 or 1, got '${switchUser}'`);
 
   let resolveDone!: (exit: CommandExecutorExit) => void;
   const done = new Promise<CommandExecutorExit>((resolve) => (resolveDone = resolve));
   const clock = opts.clock;
-  const executor = new CommandExecutor({
+  const executor = create({
     directory,
     env,
     clock: clock ?? processClock,
