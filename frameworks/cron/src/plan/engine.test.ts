@@ -64,6 +64,22 @@ test('missed-run policy: after an outage only the latest occurrence within epsil
   assert.deepEqual(queued(f), [`cron.k.${T0 + 60 * S}`]);
 });
 
+test('missed records are not doubled when a new leader re-plans an outage whose history was persisted but whose cursor was not', () => {
+  const e = new CronEngine();
+  job(e, { name: 'j', schedule: `R/${new Date(T0).toISOString()}/PT10S`, epsilon: 'PT15S', concurrent: true });
+  const before = e.jobs.get('j')!; // the job record as persisted before the outage
+  e.tick(T0 + 35 * S); // 0, 10, 20 missed; 30 runs
+  const history = [...e.history.entries()].map(([n, l]) => [n, [...l]] as [string, typeof l]);
+  const runs = [...e.runs.values()];
+  // The store wrote runs and history, then the leader died before the job (its cursor) was written.
+  const next = new CronEngine();
+  next.load([before], runs, history);
+  next.tick(T0 + 36 * S);
+  const missed = next.history.get('j')!.filter((r) => r.state === 'MISSED').map((r) => r.scheduledAt);
+  assert.deepEqual(missed, [T0, T0 + 10 * S, T0 + 20 * S]);
+  assert.deepEqual([...next.runs.keys()], [`cron.j.${T0 + 30 * S}`]); // the same intent, not a second one
+});
+
 test('R-counts: Rn runs n times and a job whose schedule is used up is disabled after its last success', () => {
   const e = new CronEngine();
   job(e, { name: 'j', schedule: `R2/${new Date(T0).toISOString()}/PT10S` });

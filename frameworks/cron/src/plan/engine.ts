@@ -198,7 +198,9 @@ export class CronEngine {
     for (const m of p.missed) {
       const job = this.jobs.get(m.job)!;
       this.putJob({ ...job, counters: { ...job.counters, missedCount: job.counters.missedCount + m.count } });
-      for (const t of m.instants) this.appendHistory({ taskId: occurrenceId(m.job, t), job: m.job, scheduledAt: t, attempt: 0, trigger: 'schedule', state: 'MISSED', createdAt: now, endedAt: now, message: m.reason });
+      // A leader that died after persisting these records but before the cursor leaves them due
+      // again (the store writes history before the cursor): the same record is not added twice.
+      for (const t of m.instants) if (!this.occurrenceExists(m.job, t)) this.appendHistory({ taskId: occurrenceId(m.job, t), job: m.job, scheduledAt: t, attempt: 0, trigger: 'schedule', state: 'MISSED', createdAt: now, endedAt: now, message: m.reason });
     }
     for (const l of p.launch) {
       // A daemon that crashed after persisting the intent but before the cursor leaves the same

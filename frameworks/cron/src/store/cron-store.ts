@@ -6,7 +6,7 @@
  *   <root>/runs/<taskId>      Run                      active runs: the persisted intents
  *   <root>/history/<name>     Run[]                    the last finished / missed runs
  *
- * `flush(engine dirty set)` writes runs first (the intents), then jobs, then history, then
+ * `flush(engine dirty set)` writes runs first (the intents), then history, then jobs, then
  * deletions. Every key is deterministic, so a crash between two writes is repaired by the next
  * leader: a run whose job cursor did not move is planned again under the same task ID and found.
  */
@@ -82,17 +82,23 @@ export class CronStore {
   async flush(d: Dirty, view: EngineView): Promise<Result<void, KvError>> {
     const intents: (() => Promise<Result<unknown, KvError>>)[] = [];
     for (const id of d.runs) { const r = view.runs.get(id); if (r) intents.push(() => this.write(`${this.root}/runs/${keySegment(id)}`, r)); }
+    // History before jobs (a separate batch: writes within a batch run in parallel): a MISSED or
+    // finished record is durable before the cursor moves past its occurrence or its run is deleted.
+    const history: (() => Promise<Result<unknown, KvError>>)[] = [];
+    for (const n of d.history) { const h = view.history.get(n); if (h) history.push(() => this.write(`${this.root}/history/${keySegment(n)}`, h)); }
     const rest: (() => Promise<Result<unknown, KvError>>)[] = [];
     for (const n of d.jobs) { const j = view.jobs.get(n); if (j) rest.push(() => this.write(`${this.root}/jobs/${keySegment(n)}`, j)); }
-    for (const n of d.history) { const h = view.history.get(n); if (h) rest.push(() => this.write(`${this.root}/history/${keySegment(n)}`, h)); }
     for (const id of d.deletedRuns) rest.push(() => this.kv.delete(`${this.root}/runs/${keySegment(id)}`));
     for (const n of d.deletedJobs) {
       rest.push(() => this.kv.delete(`${this.root}/jobs/${keySegment(n)}`));
       rest.push(() => this.kv.delete(`${this.root}/history/${keySegment(n)}`));
     }
     // Intents are durable before any cursor moves past them (a crash in between replans them).
-    const a = await batches(intents);
-    return a.ok ? batches(rest) : a;
+    for (const steps of [intents, history, rest]) {
+      const r = await batches(steps);
+      if (!r.ok) return r;
+    }
+    return ok(undefined);
   }
 }
 
