@@ -28,6 +28,8 @@ import { registerChronos } from './http/chronos.ts';
 import type { ApiContext } from './http/context.ts';
 import { registerMetronome } from './http/metronome.ts';
 import { forwardToLeader } from './http/forward.ts';
+import { registerMetrics } from './http/metrics.ts';
+import { CronMetrics } from './shell/metrics.ts';
 import { CronFramework } from './shell/framework.ts';
 import { CronStore } from './store/cron-store.ts';
 import type { Kv } from './store/kv.ts';
@@ -40,6 +42,7 @@ export const CRON_FLAGS = {
   'zk-session-timeout': { type: 'string', default: 'PT10S', help: 'ZooKeeper session timeout (ISO 8601 duration)' },
   'failure-retry': { type: 'string', default: 'PT60S', help: 'Delay before a failed run is retried (ISO 8601 duration, Chronos --failure_retry)' },
   'failure-webhook': { type: 'string', placeholder: 'URL', help: 'POSTed a JSON {job, owner, run} for every final failure (Chronos --http_notification_url)' },
+  'reconciliation-interval': { type: 'string', default: 'PT10M', help: 'How often the launched runs are reconciled explicitly with the master (ISO 8601 duration, Chronos --reconciliation_interval)' },
   'offer-hold': { type: 'string', default: 'PT5S', help: 'How long unused offers are kept for upcoming runs (ISO 8601 duration)' },
   'framework-name': { type: 'string', default: 'agora-cron', help: 'FrameworkInfo.name' },
   role: { type: 'string', default: '*', help: 'Role to register in' },
@@ -48,13 +51,15 @@ export const CRON_FLAGS = {
   'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level' },
 } satisfies FlagTable;
 
-export type CronOptions = Options<typeof CRON_FLAGS>;
+/** The flags' options; `reconciliationInterval` may be left out by in-process callers (default PT10M). */
+export type CronOptions = Omit<Options<typeof CRON_FLAGS>, 'reconciliationInterval'> & { reconciliationInterval?: string };
 
 export interface CronHandle extends DaemonHandle {
   readonly engine: CronEngine;
   /** The framework once this daemon leads (undefined on a standby). */
   readonly framework: CronFramework | undefined;
   readonly api: ApiContext;
+  readonly metrics: CronMetrics;
   /** Resolves when this daemon has become the leader. */
   readonly elected: Promise<void>;
 }
@@ -89,6 +94,9 @@ export async function startCron(o: CronOptions, extras: StartExtras = {}): Promi
   if (!retry.ok) return err(`--failure-retry: ${retry.error}`);
   const hold = durationMs(o.offerHold);
   if (!hold.ok) return err(`--offer-hold: ${hold.error}`);
+  const reconcileEvery = durationMs(o.reconciliationInterval ?? 'PT10M');
+  if (!reconcileEvery.ok) return err(`--reconciliation-interval: ${reconcileEvery.error}`);
+  if (reconcileEvery.value < 1000) return err('--reconciliation-interval: must be at least PT1S');
   const session = durationMs(o.zkSessionTimeout);
   if (!session.ok) return err(`--zk-session-timeout: ${session.error}`);
   let store: StateStore | undefined;
@@ -129,8 +137,10 @@ export async function startCron(o: CronOptions, extras: StartExtras = {}): Promi
     leader: () => (framework ? self : leaderAddr),
     isLeader: () => framework !== undefined,
   };
+  const metrics = new CronMetrics({ engine, isLeader: () => framework !== undefined, reconciling: () => framework?.reconciliationInProgress ?? false });
   const app = createHttpServer();
   forwardToLeader(app, api);
+  registerMetrics(app, metrics.registry);
   registerChronos(app, api);
   registerMetronome(app, api);
   let url: string;
@@ -170,7 +180,7 @@ export async function startCron(o: CronOptions, extras: StartExtras = {}): Promi
       engine, store: cronStore, clock, master: o.master,
       ...(snapshot.value.frameworkId ? { frameworkId: snapshot.value.frameworkId } : {}),
       frameworkName: o.frameworkName, role: o.role, ...(o.user ? { user: o.user } : {}),
-      offerHoldMs: hold.value, ...(onFailure ? { onFailure } : {}),
+      offerHoldMs: hold.value, reconciliationIntervalMs: reconcileEvery.value, metrics, ...(onFailure ? { onFailure } : {}),
       onFatal: (m) => fatal(m), log,
     });
     framework.start();
@@ -203,7 +213,7 @@ export async function startCron(o: CronOptions, extras: StartExtras = {}): Promi
       return err(`cannot contend for leadership: ${c.error.code}: ${c.error.message}`);
     }
   }
-  return ok({ url, engine, get framework() { return framework; }, api, elected, close });
+  return ok({ url, engine, get framework() { return framework; }, api, metrics, elected, close });
 }
 
 export const main = (argv: string[]): Promise<number> =>

@@ -4,54 +4,11 @@
  * exactly-once order — the run intent is in the store before the ACCEPT reaches the master.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import type { Offer } from '@agora/protocol';
+import { test } from 'node:test';
 import { FakeMaster } from '@agora/sdk';
-import { startCron, type CronHandle } from '../daemon.ts';
+import { startCron } from '../daemon.ts';
 import { MemoryKv } from '../store/kv.ts';
-
-const offer = (id: string): Offer => ({
-  id: { value: id },
-  framework_id: { value: 'f' },
-  agent_id: { value: 'agent-1' },
-  hostname: 'localhost',
-  url: { scheme: 'http', address: { ip: '127.0.0.1', port: 5051 } },
-  resources: [
-    { name: 'cpus', type: 'SCALAR', scalar: { value: 4 }, allocation_info: { role: '*' } },
-    { name: 'mem', type: 'SCALAR', scalar: { value: 4096 }, allocation_info: { role: '*' } },
-    { name: 'disk', type: 'SCALAR', scalar: { value: 10_000 }, allocation_info: { role: '*' } },
-  ],
-  allocation_info: { role: '*' },
-});
-
-async function setup(t: TestContext): Promise<{ cron: CronHandle; master: FakeMaster; kv: MemoryKv; call: (method: string, path: string, body?: unknown) => Promise<{ status: number; json: unknown; text: string }> }> {
-  const master = await FakeMaster.start({ heartbeatIntervalSeconds: 5 });
-  const kv = new MemoryKv();
-  const started = await startCron(
-    { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: undefined, zkSessionTimeout: 'PT10S' },
-    { kv, log: () => undefined },
-  );
-  assert.ok(started.ok);
-  const cron = started.value;
-  t.after(async () => {
-    await cron.close();
-    await master.close();
-  });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${cron.url}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json, text };
-  };
-  return { cron, master, kv, call };
-}
-
-const FUTURE = '2100-01-01T00:00:00Z';
+import { FUTURE, offer, setup, testOptions, waitUntil } from './testing.ts';
 
 test('Chronos API: create, validate (400 naming the field), list, search, summary, graph, leader', async (t) => {
   const { call } = await setup(t);
@@ -187,19 +144,11 @@ test('Metronome API: JobSpec with a cron schedule, 422 details, runs and stop, h
   assert.deepEqual((await call('GET', '/v1/jobs')).json, []);
 });
 
-async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('failover: a restarted daemon re-subscribes as the same framework and reconciles before launching anything', async (t) => {
   const master = await FakeMaster.start({ heartbeatIntervalSeconds: 5 });
   t.after(() => master.close());
   const kv = new MemoryKv();
-  const opts = { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: undefined, zkSessionTimeout: 'PT10S' };
+  const opts = testOptions(master.url);
   const first = await startCron(opts, { kv, log: () => undefined });
   assert.ok(first.ok);
   const sub1 = await master.nextSubscription();
@@ -252,7 +201,7 @@ test('a final failure is POSTed to the failure webhook', async (t) => {
   const master = await FakeMaster.start({ heartbeatIntervalSeconds: 5 });
   t.after(() => master.close());
   const started = await startCron(
-    { master: master.url, httpPort: 0, hostname: '127.0.0.1', state: 'memory', failureRetry: 'PT1S', offerHold: 'PT5S', frameworkName: 'cron-test', role: '*', user: undefined, historyLimit: 100, logLevel: 'silent', failureWebhook: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`, zkSessionTimeout: 'PT10S' },
+    testOptions(master.url, { failureWebhook: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook` }),
     { kv: new MemoryKv(), log: () => undefined },
   );
   assert.ok(started.ok);

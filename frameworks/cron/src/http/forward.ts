@@ -1,12 +1,13 @@
 /**
  * Standbys forward API requests to the leader (Chronos 3.x proxies rather than redirecting), so a
- * client may talk to any daemon. `/ping` and `/leader` are answered locally. With no leader known
+ * client may talk to any daemon. `/ping`, `/leader` and the metrics are answered locally (each
+ * daemon's own view). With no leader known
  * the answer is 503.
  */
 import type { FastifyInstance } from '@agora/runtime';
 import type { ApiContext } from './context.ts';
 
-const LOCAL = new Set(['/ping', '/leader', '/v1/scheduler/leader', '/scheduler/leader']);
+const LOCAL = new Set(['/ping', '/leader', '/metrics', '/metrics/prometheus', '/v1/scheduler/leader', '/scheduler/leader']);
 
 export function forwardToLeader(app: FastifyInstance, ctx: ApiContext): void {
   app.addHook('preHandler', async (req, reply) => {

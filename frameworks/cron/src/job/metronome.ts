@@ -6,6 +6,7 @@
  * failed run up to `METRONOME_RETRIES` times (Metronome retries until `activeDeadlineSeconds`).
  */
 import { err, ok, type Result } from '@agora/protocol';
+import { parseMetronomeContainer, renderMetronomeContainer } from './container.ts';
 import { formatUtc } from '../time/format.ts';
 import type { Run } from '../plan/run.ts';
 import { Reader, parseCron, type FieldError, type ParsedJob } from './validate.ts';
@@ -70,6 +71,8 @@ export function parseMetronomeJob(body: unknown, idFromPath?: string): Result<Pa
     if (typeof o?.uri !== 'string') run.reject(`artifacts[${i}].uri`, 'is required');
     return { uri: String(o?.uri ?? ''), extract: o?.extract !== false, executable: o?.executable === true, cache: o?.cache === true };
   });
+  const container = parseMetronomeContainer(runBody as Obj);
+  if (!run.error && !container.ok) return container;
   const restart = (runBody as Obj).restart as Obj | undefined;
   const policy = typeof restart?.policy === 'string' ? restart.policy : 'NEVER';
   if (policy !== 'NEVER' && policy !== 'ON_FAILURE') return err({ field: 'run.restart.policy', message: `'${policy}' is not NEVER or ON_FAILURE` });
@@ -112,7 +115,7 @@ export function parseMetronomeJob(body: unknown, idFromPath?: string): Result<Pa
     environmentVariables: env,
     uris: [],
     fetch: artifacts,
-    container: null,
+    container: container.ok ? container.value : null,
     constraints: [],
     softError: false,
     highPriority: false,
@@ -157,6 +160,7 @@ export function renderMetronomeJob(job: JobRecord): Record<string, unknown> {
       env: Object.fromEntries(s.environmentVariables.map((v) => [v.name, v.value])),
       artifacts: s.fetch.map((f) => ({ uri: f.uri, extract: f.extract ?? true, executable: f.executable ?? false, cache: f.cache ?? false })),
       restart: { policy: s.retries > 0 ? 'ON_FAILURE' : 'NEVER' },
+      ...renderMetronomeContainer(s.container),
       maxLaunchDelay: 3600,
     },
     schedules: sched ? [sched] : [],

@@ -25,6 +25,28 @@ export interface FetchUri {
   readonly output_file?: string;
 }
 
+export interface JobVolume {
+  readonly containerPath: string;
+  /** Absolute: a path on the host; relative: a path in the run's sandbox (Mesos's `Volume.host_path`). */
+  readonly hostPath: string;
+  readonly mode: 'RW' | 'RO';
+}
+
+/**
+ * The image a job's runs start from (job/container.ts). `DOCKER` (Chronos's default, Metronome's
+ * `run.docker`) and `MESOS` (Metronome's `run.ucr`) run alike: the unified containerizer.
+ */
+export interface JobContainer {
+  readonly type: 'DOCKER' | 'MESOS';
+  readonly image: string;
+  readonly forcePullImage: boolean;
+  /** Docker networking mode: kept and shown, not applied (tasks share the host's network). */
+  readonly network: string;
+  readonly volumes: readonly JobVolume[];
+  /** Docker daemon parameters: kept and shown, not applied. */
+  readonly parameters: readonly { readonly key: string; readonly value: string }[];
+}
+
 export interface JobSpec {
   readonly name: string;
   readonly command: string;
@@ -50,7 +72,7 @@ export interface JobSpec {
   readonly environmentVariables: readonly EnvironmentVariable[];
   readonly uris: readonly string[];
   readonly fetch: readonly FetchUri[];
-  readonly container: Readonly<Record<string, unknown>> | null;
+  readonly container: JobContainer | null;
   readonly constraints: readonly (readonly string[])[];
   readonly softError: boolean;
   readonly highPriority: boolean;

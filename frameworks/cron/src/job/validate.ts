@@ -5,6 +5,7 @@
  * (the engine keeps its own).
  */
 import { err, ok, type Result } from '@agora/protocol';
+import { parseChronosContainer } from './container.ts';
 import { parseCronSchedule } from '../schedule/cron.ts';
 import { parseIso8601Schedule } from '../schedule/iso8601.ts';
 import { approximateMs, parsePeriod } from '../schedule/period.ts';
@@ -143,8 +144,8 @@ export function parseChronosJob(body: unknown, kind: ChronosKind, now: number): 
   const concurrent = r.bool('concurrent', false);
   const policyText = r.string('concurrencyPolicy', concurrent ? 'ALLOW' : 'FORBID').toUpperCase();
   if (!r.error && !['ALLOW', 'FORBID', 'REPLACE'].includes(policyText)) return err(fieldError('concurrencyPolicy', `'${policyText}' is not ALLOW, FORBID or REPLACE`));
-  const container = r.body.container;
-  if (container !== undefined && container !== null && (typeof container !== 'object' || Array.isArray(container))) return err(fieldError('container', 'must be an object or null'));
+  const container = parseChronosContainer(r.body.container);
+  if (!r.error && !container.ok) return container;
   const scheduleTimeZone = r.string('scheduleTimeZone', '');
   const spec: JobSpec = {
     name,
@@ -167,7 +168,7 @@ export function parseChronosJob(body: unknown, kind: ChronosKind, now: number): 
     environmentVariables: environment(r),
     uris,
     fetch,
-    container: (container as Obj | null | undefined) ?? null,
+    container: container.ok ? container.value : null,
     constraints: constraints(r),
     softError: r.bool('softError', false),
     highPriority: r.bool('highPriority', false),

@@ -10,6 +10,9 @@
  *     offered again under the same ID, one it had is adopted in its current state;
  *  3. a status update is persisted before `update()` returns, and the driver acknowledges it only
  *     then, so the master keeps reporting a finished task until its end is on disk.
+ * Besides, every `reconciliationIntervalMs` (Chronos's --reconciliation_interval) the launched runs
+ * are reconciled explicitly again, so a run whose update went missing (an agent or master that
+ * lost it) is found out; unlike the reconciliation on SUBSCRIBED it does not hold launches back.
  * Offers are held (not declined) for `offerHoldMs` so that a run due in the next few seconds
  * starts at once, then declined; `revive` asks for more when work waits and none are held.
  */
@@ -20,6 +23,7 @@ import type { CronEngine, Effects } from '../plan/engine.ts';
 import type { Run } from '../plan/run.ts';
 import type { CronStore } from '../store/cron-store.ts';
 import { offerMeets } from './constraints.ts';
+import type { CronMetrics } from './metrics.ts';
 import { taskSpecFor } from './tasks.ts';
 
 export interface FrameworkOptions {
@@ -34,6 +38,9 @@ export interface FrameworkOptions {
   readonly failoverTimeoutSeconds?: number;
   /** How long an unused offer is kept for upcoming runs before it is declined (default 5 s). */
   readonly offerHoldMs?: number;
+  /** Explicit reconciliation of the launched runs every so often (default 10 minutes). */
+  readonly reconciliationIntervalMs?: number;
+  readonly metrics?: CronMetrics;
   /** Called for each final failure (the failure webhook). */
   readonly onFailure?: (run: Run) => void;
   /** The framework was failed over or removed: this process must stop acting (Chronos exits). */
@@ -48,6 +55,8 @@ interface Held {
 }
 
 const OFFER_CHUNK = 2;
+/** A run launched this recently is left out of a periodic reconciliation: its launch may still be on its way to the master. */
+const LAUNCH_GRACE_MS = 30_000;
 
 export class CronFramework {
   readonly driver: SchedulerDriver;
@@ -57,6 +66,11 @@ export class CronFramework {
   private held = new Map<string, Held>();
   private timer: Timer | undefined;
   private reconcileTimer: Timer | undefined;
+  private periodicTimer: Timer | undefined;
+  /** Task IDs asked about by the last periodic reconciliation and not answered yet. */
+  private periodic = new Set<string>();
+  /** Task IDs whose LAUNCH call has not been answered yet. */
+  private launching = new Set<string>();
   private stopped = false;
   private lastRevive = 0;
   /** Fire-time skew samples (launch sent − scheduled), for the benchmark and /metrics. */
@@ -105,15 +119,22 @@ export class CronFramework {
     return this.reconciled;
   }
 
+  /** Whether an explicit reconciliation (on SUBSCRIBED, or a periodic one) awaits answers. */
+  get reconciliationInProgress(): boolean {
+    return !this.reconciled || this.periodic.size > 0;
+  }
+
   start(): void {
     this.driver.start();
     this.arm();
+    this.armPeriodic();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
     this.reconcileTimer?.cancel();
+    this.periodicTimer?.cancel();
     await this.driver.stop();
     await this.queue.catch(() => undefined);
   }
@@ -171,6 +192,7 @@ export class CronFramework {
       if (!saved.ok) this.log(`store: cannot save the framework ID: ${saved.error.message}`);
     }
     this.reconciled = false;
+    this.periodic.clear();
     this.reconciling = new Map([...this.o.engine.runs.values()].filter((r) => r.state !== 'WAITING').map((r) => [r.taskId, r.agentId]));
     this.log(`subscribed as ${info.frameworkId}; reconciling ${this.reconciling.size} task(s)`);
     this.sendReconcile();
@@ -189,18 +211,49 @@ export class CronFramework {
     this.reconcileTimer = this.o.clock.setTimer(3000, () => this.sendReconcile());
   }
 
+  private armPeriodic(): void {
+    if (this.stopped) return;
+    this.periodicTimer = this.o.clock.setTimer(this.o.reconciliationIntervalMs ?? 600_000, () => {
+      this.reconcileLaunched();
+      this.armPeriodic();
+    });
+  }
+
+  /**
+   * Asks the master about every launched run (not ones whose launch is still on its way). The
+   * answers are ordinary updates with REASON_RECONCILIATION: the engine applies a state it had
+   * not heard of, and re-offers a run the master never had, as after SUBSCRIBED.
+   */
+  reconcileLaunched(): void {
+    if (this.stopped || !this.reconciled) return; // the SUBSCRIBED reconciliation is under way, or no subscription
+    const now = this.o.clock.now();
+    const tasks = [...this.o.engine.runs.values()]
+      .filter((r) => (r.state === 'STAGING' || r.state === 'RUNNING') && !this.launching.has(r.taskId) && now - (r.launchedAt ?? 0) >= LAUNCH_GRACE_MS)
+      .map((r) => ({ taskId: r.taskId, ...(r.agentId ? { agentId: r.agentId } : {}) }));
+    this.periodic = new Set(tasks.map((t) => t.taskId));
+    if (tasks.length === 0) return;
+    this.log(`periodic reconciliation of ${tasks.length} launched run(s)`);
+    this.o.metrics?.periodicReconciliation();
+    void this.driver.reconcile(tasks);
+  }
+
   // ───────────── updates ─────────────
 
   private onUpdate(status: TaskStatus): Effects {
     const taskId = status.task_id.value;
     const reconciliation = status.reason === 'REASON_RECONCILIATION';
-    const fx = this.o.engine.onStatus({
+    const engine = this.o.engine;
+    const before = engine.runs.get(taskId);
+    const missedBefore = before ? engine.jobs.get(before.job)?.counters.missedCount ?? 0 : 0;
+    this.periodic.delete(taskId);
+    const fx = engine.onStatus({
       taskId,
       state: status.state,
       ...(status.message !== undefined ? { message: status.message } : {}),
       ...(status.agent_id ? { agentId: status.agent_id.value } : {}),
       reconciliation,
     }, this.o.clock.now());
+    if (before && this.o.metrics) this.count(before, missedBefore, fx);
     if (this.reconciling.delete(taskId) && this.reconciling.size === 0 && !this.reconciled) {
       this.reconciled = true;
       this.reconcileTimer?.cancel();
@@ -208,6 +261,19 @@ export class CronFramework {
       this.arm(0);
     }
     return fx;
+  }
+
+  /** Metrics for one update: how the run ended (if it did), occurrences missed meanwhile, final failures. */
+  private count(before: Run, missedBefore: number, fx: Effects): void {
+    const m = this.o.metrics!;
+    const engine = this.o.engine;
+    const now = engine.runs.get(before.taskId);
+    if (now === undefined || now.state !== before.state) {
+      const ended = now ?? [...(engine.history.get(before.job) ?? [])].reverse().find((r) => r.taskId === before.taskId);
+      if (ended) m.runEnded(ended.state);
+    }
+    m.missed((engine.jobs.get(before.job)?.counters.missedCount ?? 0) - missedBefore);
+    m.finalFailure(fx.failed.length);
   }
 
   // ───────────── time ─────────────
@@ -227,9 +293,20 @@ export class CronFramework {
     this.arm(0);
   }
 
+  private missedTotal(): number {
+    let n = 0;
+    for (const j of this.o.engine.jobs.values()) n += j.counters.missedCount;
+    return n;
+  }
+
   private tick(): Effects {
     const now = this.o.clock.now();
+    const missedBefore = this.o.metrics ? this.missedTotal() : 0;
     const fx = this.o.engine.tick(now);
+    if (this.o.metrics) {
+      this.o.metrics.missed(this.missedTotal() - missedBefore);
+      this.o.metrics.finalFailure(fx.failed.length);
+    }
     const holdMs = this.o.offerHoldMs ?? 5000;
     // Offers are kept while something is due within the hold window (frequent jobs start at once).
     const soon = this.o.engine.nextWake() - now <= holdMs;
@@ -306,6 +383,7 @@ export class CronFramework {
       for (const r of l.runs) {
         engine.markLaunched(r.taskId, l.offer.agent_id.value, sandboxBase?.(r.taskId), now);
         this.skews.push(now - r.scheduledAt);
+        this.o.metrics?.launched(r.attempt, now - r.scheduledAt);
         if (this.skews.length > 100_000) this.skews.splice(0, 50_000);
       }
     }
@@ -313,8 +391,10 @@ export class CronFramework {
     for (const o of left) this.held.set(o.id.value, { offer: o, at: now });
     await this.flush();
     // Not awaited: the serial queue (ticks, updates) must not wait for the master's answers.
+    for (const l of launches) for (const r of l.runs) this.launching.add(r.taskId);
     void Promise.all(launches.map(async (l) => {
       const r = await this.driver.launch(l.offer, l.tasks, { refuse_seconds: 0 });
+      for (const run of l.runs) this.launching.delete(run.taskId);
       if (!r.ok) {
         // The outcome is unknown: ask the master; "never heard of it" puts the run back in the queue.
         this.log(`launch on ${l.offer.agent_id.value} failed (${r.error.kind} ${r.error.status ?? ''}); reconciling`);

@@ -3,8 +3,10 @@
  * with /bin/sh -c and ignores `arguments`; `shell: false` execs `command` with `arguments` and then
  * the run's own arguments (run now with `?arguments=`). The task sees its occurrence in its
  * environment (CHRONOS_JOB_NAME, …, AGORA_CRON_SCHEDULED_MS) so it can log or deduplicate.
+ * A job with a container runs from its image under the agent's unified containerizer (Chronos's
+ * DOCKER and MESOS types alike; job/container.ts), with its volumes.
  */
-import type { CommandTaskSpec } from '@agora/sdk';
+import { imageContainer, type CommandTaskSpec } from '@agora/sdk';
 import type { JobSpec } from '../job/model.ts';
 import type { Run } from '../plan/run.ts';
 
@@ -34,6 +36,7 @@ export function taskSpecFor(job: JobSpec, run: Run, defaultUser: string | undefi
     ...(uris.length > 0 ? { uris } : {}),
     ...(user ? { user } : {}),
     resources: { cpus: job.cpus, mem: job.mem, ...(job.disk > 0 ? { disk: job.disk } : {}) },
+    ...(job.container?.image ? { extra: { container: imageContainer({ image: job.container.image, forcePull: job.container.forcePullImage, volumes: job.container.volumes }) } } : {}),
     labels: { 'agora.cron/job': job.name, 'agora.cron/scheduled': String(run.scheduledAt), 'agora.cron/attempt': String(run.attempt) },
   };
 }

@@ -1,11 +1,12 @@
 /**
  * The TaskInfo for one instance: the app's command (shell `cmd` or `args` argv), Marathon's
  * environment (`PORT0…`, `PORTS`, `HOST`, `MARATHON_APP_*`, `MESOS_TASK_ID`), fetch URIs, the
- * image (Mesos containerizer), labels, kill grace period, and the app's first health check as a
+ * image (Mesos containerizer, with the app's host volumes; the SDK's `imageContainer`), labels, kill grace period, and the app's first health check as a
  * Mesos `HealthCheck`, so the agent's executor runs it (HTTP/TCP/COMMAND alike; Marathon-level
  * HTTP/TCP checks are executed the same way, as Marathon 1.x recommends).
  */
 import { secondsToDurationInfo, type HealthCheck as MesosHealthCheck, type Offer, type Resource, type TaskInfo } from '@agora/protocol';
+import { imageContainer } from '@agora/sdk';
 import { hostnameOf } from '../model/path-id.ts';
 import type { AppDefinition, HealthCheck } from '../model/types.ts';
 
@@ -84,7 +85,9 @@ export function buildTaskInfo(app: AppDefinition, taskId: string, offer: Offer, 
   };
   const image = app.container?.docker?.image;
   if (image !== undefined) {
-    task.container = { type: 'MESOS', volumes: [], network_infos: [], mesos: { image: { type: 'DOCKER', docker: { name: image }, cached: !app.container?.docker?.forcePullImage } } };
+    // Host volumes only: a volume without hostPath is a persistent volume, which is not supported.
+    const hostVolumes = (app.container?.volumes ?? []).filter((v) => v.hostPath !== '' && v.containerPath !== '');
+    task.container = imageContainer({ image, forcePull: app.container?.docker?.forcePullImage === true, volumes: hostVolumes });
   }
   const hc = app.healthChecks[0] && mesosHealthCheck(app.healthChecks[0], hostPorts);
   if (hc) task.health_check = hc;

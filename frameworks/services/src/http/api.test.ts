@@ -306,3 +306,42 @@ test('readiness checks gate the deployment until the instance answers ready', as
     server!.close();
   }
 });
+
+test('metrics: JSON and Prometheus text (0.0.4) from one registry', async () => {
+  const r = await h.api('POST', '/v2/apps', { id: '/metered', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 2 });
+  assert.equal(r.status, 201);
+  await running('/metered', 2);
+  await deploymentsDone();
+  const json = await h.api('GET', '/metrics');
+  assert.equal(json.json.services_leader, 1);
+  assert.ok(json.json.services_instances >= 2, JSON.stringify(json.json));
+  const prom = await h.api('GET', '/metrics/prometheus');
+  assert.equal(prom.status, 200);
+  assert.match(prom.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  assert.match(prom.text, /^# TYPE agora_services_leader gauge\nagora_services_leader 1$/m);
+  const instances = Number(/^agora_services_instances (\d+)$/m.exec(prom.text)?.[1]);
+  assert.equal(instances, json.json.services_instances);
+  for (const line of prom.text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{quantile="[\d.]+"\})? -?[\d.e+-]+)$/, line);
+  await h.api('DELETE', '/v2/apps/metered');
+  await deploymentsDone();
+});
+
+test('an app with an image runs under the Mesos containerizer: DOCKER image, host volumes, forcePullImage', async () => {
+  const r = await h.api('POST', '/v2/apps', {
+    id: '/boxed', cmd: 'cat /data/hello; sleep 1000', cpus: 0.1, mem: 32, instances: 1,
+    container: { type: 'DOCKER', docker: { image: 'busybox:test', forcePullImage: true }, volumes: [{ containerPath: '/shared', hostPath: '/srv/shared', mode: 'RO' }, { containerPath: 'scratch', hostPath: 'scratch' }] },
+  });
+  assert.equal(r.status, 201, r.text);
+  await running('/boxed', 1);
+  const task = h.launched.find((t) => t.task_id.value.startsWith('boxed.'))!;
+  assert.deepEqual(task.container, {
+    type: 'MESOS',
+    mesos: { image: { type: 'DOCKER', docker: { name: 'busybox:test' }, cached: false } },
+    volumes: [
+      { container_path: '/shared', host_path: '/srv/shared', mode: 'RO' },
+      { container_path: 'scratch', mode: 'RW', source: { type: 'SANDBOX_PATH', sandbox_path: { type: 'SELF', path: 'scratch' } } },
+    ],
+  });
+  await h.api('DELETE', '/v2/apps/boxed');
+  await deploymentsDone();
+});

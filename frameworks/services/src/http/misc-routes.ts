@@ -1,7 +1,7 @@
 /**
  * /v2/deployments (list, DELETE = revert or `force` stop, Agora's POST …/promote for canaries),
  * /v2/queue (+ DELETE …/delay), /v2/events (SSE, `event_type` filters, named events),
- * /v2/info, /v2/leader, /ping, /metrics.
+ * /v2/info, /v2/leader, /ping, /metrics (JSON) and /metrics/prometheus.
  */
 import { SseWriter, type FastifyInstance } from '@agora/runtime';
 import { deploymentJson } from '../core/deployment.ts';
@@ -77,4 +77,7 @@ export function registerMisc(app: FastifyInstance, ctx: HttpContext): void {
   app.get('/ping', async (_req, reply) => reply.code(200).header('content-type', 'text/plain').send('pong'));
 
   app.get('/metrics', async (_req, reply) => sendJson(reply, 200, ctx.metrics.snapshot()));
+
+  // The same registry in Prometheus text format 0.0.4 (`agora_services_…`).
+  app.get('/metrics/prometheus', async (_req, reply) => reply.code(200).header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.prometheus()));
 }

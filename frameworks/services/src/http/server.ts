@@ -10,7 +10,7 @@ import { registerGroups } from './groups-routes.ts';
 import { registerMisc } from './misc-routes.ts';
 import { registerTasks } from './tasks-routes.ts';
 
-const LOCAL = new Set(['/ping', '/v2/info', '/v2/leader', '/metrics']);
+const LOCAL = new Set(['/ping', '/v2/info', '/v2/leader', '/metrics', '/metrics/prometheus']);
 
 async function proxy(req: FastifyRequest, reply: FastifyReply, leader: string, self: string): Promise<FastifyReply> {
   const headers: Record<string, string> = { 'x-marathon-via': self };

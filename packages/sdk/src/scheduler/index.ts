@@ -12,5 +12,6 @@ export * from './calls.ts';
 export { idValue, toId, type IdLike } from './ids.ts';
 export { parseResourceSpec, formatResourceSpec, resourceSpecProblem, type ResourceSpec } from './resource-spec.ts';
 export { matchOffer, matchOffers, takeResources, offerRole, type MatchOptions, type Placement, type OfferMatch, type OffersMatch } from './match.ts';
+export { imageContainer, imageVolume, type ImageContainerSpec, type ImageVolumeSpec } from './container.ts';
 export { buildCommandTask, commandInfo, newTaskId, planCommandTasks, type CommandTaskSpec, type LaunchPlan } from './tasks.ts';
 export { FakeMaster, FakeSchedulerSubscription, type FakeMasterOptions, type FakeReply, type RecordedCall, type RouteHandler } from './fake-master.ts';
