@@ -1,7 +1,7 @@
 /**
  * `/metrics` (JSON) and `/metrics/prometheus` (text 0.0.4) of the cron daemon, in process on an
- * injected clock: launches, successes, failures, retries, final failures, missed occurrences,
- * launch skew, leadership and the active-run gauges; a standby answers them itself.
+ * injected clock: launches, successes, failures (a maxCompletionTime timeout among them), kills,
+ * retries, final failures, missed occurrences, launch skew, leadership and the active-run gauges; a standby answers them itself.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -64,6 +64,24 @@ test('metrics count what the daemon did: runs succeeded, failed, retried, missed
   m = await metrics();
   assert.deepEqual([m.cron_runs_launched, m.cron_retries, m.cron_runs_failed, m.cron_final_failures, m.cron_runs_succeeded, m.cron_runs_active], [3, 1, 2, 1, 1, 0]);
 
+  // A run past maxCompletionTime is killed and counts as failed; one killed on request as killed.
+  assert.equal((await call('POST', '/v1/scheduler/iso8601', { name: 'slow', command: 'sleep 100', schedule: `R/${start}/PT1H`, retries: 0, maxCompletionTime: 2 })).status, 204);
+  await call('PUT', '/v1/scheduler/job/slow');
+  await call('PUT', '/v1/scheduler/job/ok');
+  sub.offers([offer('o3')]);
+  await pump('two more launches', () => accepted() === 3);
+  const more = (await master.nextCall('ACCEPT')).call.accept!.operations![0]!.launch!.task_infos!.map((x) => x.task_id);
+  more.forEach((id, i) => sub.update({ task_id: id, state: 'TASK_RUNNING', agent_id: { value: 'agent-1' }, uuid: `AAAAAAAAAAAAAAAAAAAAB${i}==` }));
+  await master.nextCall('ACKNOWLEDGE');
+  await master.nextCall('ACKNOWLEDGE');
+  assert.equal((await call('DELETE', '/v1/scheduler/task/kill/ok')).status, 204);
+  const kills = () => master.calls.filter((c) => c.call.type === 'KILL').map((c) => c.call.kill!.task_id.value);
+  await pump('the timeout kill', () => kills().length === 2);
+  for (const id of kills()) sub.update({ task_id: { value: id }, state: 'TASK_KILLED', agent_id: { value: 'agent-1' } });
+  await waitUntil(() => cron.engine.runs.size === 0);
+  m = await metrics();
+  assert.deepEqual([m.cron_runs_failed, m.cron_runs_killed, m.cron_final_failures, m.cron_runs_succeeded], [3, 1, 2, 1]);
+
   const prom = await call('GET', '/metrics/prometheus');
   assert.equal(prom.status, 200);
   assert.match(prom.type ?? '', /^text\/plain; version=0\.0\.4/);
@@ -72,7 +90,7 @@ test('metrics count what the daemon did: runs succeeded, failed, retried, missed
   assert.match(prom.text, /^agora_cron_runs_missed 1$/m);
   assert.match(prom.text, /^# TYPE agora_cron_launch_skew_ms summary$/m);
   assert.match(prom.text, /^agora_cron_launch_skew_ms\{quantile="0\.99"\} \d+$/m);
-  assert.match(prom.text, /^agora_cron_launch_skew_ms_count 3$/m);
+  assert.match(prom.text, /^agora_cron_launch_skew_ms_count 5$/m);
   for (const line of prom.text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{quantile="[\d.]+"\})? -?[\d.e+-]+)$/, line);
 });
 

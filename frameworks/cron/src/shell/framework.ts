@@ -270,7 +270,7 @@ export class CronFramework {
     const now = engine.runs.get(before.taskId);
     if (now === undefined || now.state !== before.state) {
       const ended = now ?? [...(engine.history.get(before.job) ?? [])].reverse().find((r) => r.taskId === before.taskId);
-      if (ended) m.runEnded(ended.state);
+      if (ended) m.runEnded(ended);
     }
     m.missed((engine.jobs.get(before.job)?.counters.missedCount ?? 0) - missedBefore);
     m.finalFailure(fx.failed.length);

@@ -8,7 +8,7 @@
  */
 import { MetricsRegistry, type Counter, type SampleTimer } from '@agora/runtime';
 import type { CronEngine } from '../plan/engine.ts';
-import type { RunState } from '../plan/run.ts';
+import type { Run, RunState } from '../plan/run.ts';
 
 export interface CronMetricsSources {
   readonly engine: CronEngine;
@@ -41,7 +41,7 @@ export class CronMetrics {
     m.gauge('cron_reconciliation_in_progress', () => (s.reconciling() ? 1 : 0), '1 while an explicit task reconciliation is outstanding');
     this.ended = {
       SUCCESS: m.counter('cron_runs_succeeded', 'Runs (attempts) that finished successfully'),
-      FAILED: m.counter('cron_runs_failed', 'Runs (attempts) that failed, including timeouts and lost tasks'),
+      FAILED: m.counter('cron_runs_failed', 'Runs (attempts) that failed, including maxCompletionTime timeouts and lost tasks'),
       KILLED: m.counter('cron_runs_killed', 'Runs killed on request (kill, replace, delete)'),
     };
     this.missedRuns = m.counter('cron_runs_missed', 'Occurrences recorded as missed (not run within epsilon)');
@@ -58,7 +58,9 @@ export class CronMetrics {
     this.skew.record(skewMs);
   }
 
-  runEnded(state: RunState): void {
+  /** A run reached `state`; a run killed for exceeding maxCompletionTime counts as failed. */
+  runEnded(run: Pick<Run, 'state' | 'killReason'>): void {
+    const state = run.state === 'KILLED' && run.killReason === 'timeout' ? 'FAILED' : run.state;
     if (state === 'SUCCESS' || state === 'FAILED' || state === 'KILLED') this.ended[state].inc();
   }
 
