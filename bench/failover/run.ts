@@ -18,14 +18,14 @@
  * much shorter one is fragile on a loaded machine: a leader whose event loop stalls for 2/3 of the
  * session timeout declares its session lost and exits, by design.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Offer, TaskInfo } from '@agora/protocol';
 import { SchedulerDriver, type Scheduler } from '@agora/sdk';
 import { ZooKeeperEnsemble } from '@agora/state/testing';
-import { freePort, machine, rssMiB, startProcess, waitFor, AGORA_BIN, type Proc } from '../support/procs.ts';
+import { cpuSeconds, freePort, machine, rssMiB, startProcess, waitFor, AGORA_BIN, type Proc } from '../support/procs.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, dflt: number) => {
@@ -203,6 +203,16 @@ async function main(): Promise<void> {
     // would cost it a fifth of its CPU (the snapshot walks every agent and task), so the standbys
     // are asked only until one leads, the agents report when they are all back, and the tasks
     // the new leader knows are checked once at the end.
+    // CPU seconds each party spends from the kill until every agent is back: which of them the
+    // 2 cores were busy with (the new leader, the emulated agents, ZooKeeper, this process's framework).
+    const zkPid = zk.servers[0]?.pid;
+    const cpuOf = () => ({
+      masters: standbys.map((m) => cpuSeconds(m.proc.pid)),
+      agents: cpuSeconds(agents.pid),
+      zk: zkPid === undefined ? NaN : cpuSeconds(zkPid),
+      bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    });
+    const cpuBefore = cpuOf();
     const killedEpoch = Date.now();
     leader.proc.child.kill('SIGKILL');
     const killedAt = performance.now();
@@ -218,6 +228,14 @@ async function main(): Promise<void> {
     }, 600_000, 20);
     const backEpoch = await waitFor('every agent back', async () => allBack.find((t) => t > killedEpoch), 600_000);
     const agentsAt = killedAt + (backEpoch - killedEpoch);
+    const cpuAfter = cpuOf();
+    const nextIndex = standbys.indexOf(next);
+    const cpuUsed = {
+      new_leader: cpuAfter.masters[nextIndex]! - cpuBefore.masters[nextIndex]!,
+      agents: cpuAfter.agents - cpuBefore.agents,
+      zk: cpuAfter.zk - cpuBefore.zk,
+      framework: cpuAfter.bench - cpuBefore.bench,
+    };
     const last = await waitFor('every task known to the new leader', async () => {
       const s = await snapshot(next.url, 10_000);
       return s?.['master/tasks_running'] === TASKS && s['master/slaves_active'] === AGENTS ? s : undefined;
@@ -228,7 +246,8 @@ async function main(): Promise<void> {
     console.log(
       `failover agents=${AGENTS} tasks=${TASKS} zk_session_ms=${SESSION_MS} elected_s=${secs(electedAt)} ` +
         `agents_reregistered_s=${secs(agentsAt)} reregistration_only_s=${((agentsAt - electedAt) / 1000).toFixed(2)} tasks_all_known_by_s=${secs(tasksAt)} ` +
-        `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} unexpected_task_updates=${unexpectedUpdates} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)}`,
+        `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} allocation_runs=${last?.['allocator/mesos/allocation_runs'] ?? NaN} unexpected_task_updates=${unexpectedUpdates} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)} ` +
+        `cpu_s_until_all_back: ${Object.entries(cpuUsed).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' ')} loadavg=${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/')}`,
     );
   } finally {
     await cleanup();

@@ -57,6 +57,10 @@ export interface RecoveredAgent {
   readonly deactivated: boolean;
 }
 
+/** Messages that waited for the registry run at most this many (or this long) per event-loop turn. */
+const RECOVERY_SLICE_MAX = 256;
+const RECOVERY_SLICE_MS = 20;
+
 export class Master {
   readonly config: MasterConfig;
   readonly clock: Clock;
@@ -185,19 +189,44 @@ export class Master {
     );
   }
 
-  /** Runs `fn` once the registry is recovered (at once if it is), in the order of the calls. */
+  /**
+   * Runs `fn` once the registry is recovered and everything that waited for it has run (at once
+   * if so), in the order of the calls.
+   */
   afterRecovery(fn: () => void): void {
-    if (this.recovered) fn();
-    else this.recoveryWaiters.push(fn);
+    if (this.awaitingRecovery) this.recoveryWaiters.push(fn);
+    else fn();
   }
 
-  /** The registry has been read: run what waited for it. */
+  /** Whether agents' messages must wait: the registry is being read, or what waited for it is still being handled. */
+  get awaitingRecovery(): boolean {
+    return !this.recovered || this.recoveryWaiters.length > 0;
+  }
+
+  /**
+   * The registry has been read: run what waited for it. After a failover that is most agents'
+   * re-registrations (10,000 agents, seconds of work), so they run in slices with the event loop
+   * turning in between: the ZooKeeper session keeps being answered (a leader silent for 2/3 of
+   * its session timeout steps down), replies go out as each slice ends (fewer agents retry), and
+   * messages that arrive meanwhile queue behind the waiting ones, so each channel's order holds.
+   */
   markRecovered(): void {
     this.recovered = true;
-    for (const fn of this.recoveryWaiters.splice(0)) {
+    this.runRecoveryWaiters();
+  }
+
+  private runRecoveryWaiters(): void {
+    const started = this.clock.now();
+    const queue = this.recoveryWaiters;
+    let ran = 0;
+    while (ran < queue.length) {
       if (this.stopped) return;
-      fn();
+      if (ran >= RECOVERY_SLICE_MAX || (ran > 0 && this.clock.now() - started >= RECOVERY_SLICE_MS)) break;
+      // (A waiter that queues more work appends it behind the rest of the queue.)
+      queue[ran++]!();
     }
+    queue.splice(0, ran);
+    if (queue.length > 0 && !this.stopped) this.clock.setTimer(0, () => this.runRecoveryWaiters());
   }
 
   /**

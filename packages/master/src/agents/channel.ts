@@ -28,9 +28,13 @@ export function acceptAgentChannel(m: Master, channel: AgentChannel): void {
     }
   };
   const received = (msg: internal.AgentMessage): void => {
+    if (m.isStopped || !channel.isOpen) return;
+    if (m.awaitingRecovery) return m.afterRecovery(() => handle(msg));
+    handle(msg);
+  };
+  const handle = (msg: internal.AgentMessage): void => {
     // (A message that waited for the recovery may find its channel gone: the agent moved on.)
     if (m.isStopped || !channel.isOpen) return;
-    if (!m.recovered) return m.afterRecovery(() => received(msg));
     if (!m.leading) return;
     if (!agent) {
       if (admitting) return;
@@ -68,7 +72,7 @@ function dispatch(m: Master, agent: AgentRecord, msg: internal.AgentMessage): vo
       return removeAgent(m, agent, 'REASON_AGENT_REMOVED', `Agent ${agent.hostname} unregistered (shut down)`);
     case 'REGISTER_AGENT':
     case 'REREGISTER_AGENT':
-      m.log.info({ agent: agent.id }, 'repeated registration on an established channel: acknowledging it again');
+      m.log.debug({ agent: agent.id }, 'repeated registration on an established channel: acknowledging it again');
       return acknowledgeAgain(m, agent, msg.type);
   }
 }

@@ -158,8 +158,13 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
   m.counters.slaveReregistrations++;
   welcome(m, agent, 'AGENT_REREGISTERED');
   shutDownCompletedFrameworks(m, agent, msg);
-  m.log.info({ agent: id, hostname: agent.hostname, tasks: msg.tasks?.length ?? 0, wasUnreachable }, 'agent re-registered');
-  m.events.publish({ type: 'AGENT_ADDED', agent_added: { agent: agentToV1(m, agent) } });
+  // After a failover every agent comes back within seconds: one line per agent only at debug
+  // level, and one line when the last agent the registry named is back.
+  m.log.debug({ agent: id, hostname: agent.hostname, tasks: msg.tasks?.length ?? 0, wasUnreachable }, 'agent re-registered');
+  if (recovered && m.recoveredAgents.size === 0) {
+    m.log.info({ agents: m.agents.size, ms: m.clock.now() - m.electedTime }, 'every agent the registry named has re-registered');
+  }
+  if (m.events.count > 0) m.events.publish({ type: 'AGENT_ADDED', agent_added: { agent: agentToV1(m, agent) } });
   m.requestAllocation([id]);
   return { ok: true, agent };
 }
@@ -275,13 +280,29 @@ function adoptTask(m: Master, fw: FrameworkRecord, agent: AgentRecord, reported:
   if (res.value.allocationRole() === undefined && !res.value.isEmpty()) res = { ok: true, value: res.value.allocate(role) };
   const previous = fw.unreachableTasks.get(tid);
   fw.unreachableTasks.delete(tid);
-  const task: Task = { ...reported, framework_id: fw.ref, agent_id: agent.ref };
-  delete task.resources;
-  if (previous?.task.statuses && !task.statuses) task.statuses = previous.task.statuses;
+  // The record keeps everything the agent reported but the resources (held in `rec.resources`),
+  // with the IDs it repeats pointing at shared objects (a master holds 100,000 of these).
+  const { resources: _kept, ...fields } = reported;
+  const task: Task = { ...fields, framework_id: fw.ref, agent_id: agent.ref };
+  if (task.statuses) shareStatusIds(task);
+  else if (previous?.task.statuses) task.statuses = previous.task.statuses;
   const rec: TaskRecord = { task, resources: res.value, role: res.value.allocationRole() ?? role, released: isTerminalState(task.state) };
   fw.tasks.set(tid, rec);
   agent.addTask(rec);
   if (!rec.released) used.set(fw.id, (used.get(fw.id) ?? Resources.EMPTY).plus(rec.resources));
   if (m.events.count > 0) m.events.publish({ type: 'TASK_ADDED', task_added: { task: taskView(rec) } });
   return rec;
+}
+
+/** Points the IDs a reported task's statuses repeat at the task's own (it owns its decoded statuses). */
+function shareStatusIds(task: Task): void {
+  for (const st of task.statuses!) {
+    if (st.task_id.value === task.task_id.value) st.task_id = task.task_id;
+    if (st.agent_id?.value === task.agent_id.value) st.agent_id = task.agent_id;
+    const eid = st.executor_id?.value;
+    if (eid === undefined) continue;
+    // A command task's executor ID is its task ID.
+    if (task.executor_id?.value === eid) st.executor_id = task.executor_id;
+    else if (task.task_id.value === eid) st.executor_id = task.task_id;
+  }
 }
