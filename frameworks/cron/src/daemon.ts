@@ -48,11 +48,13 @@ export const CRON_FLAGS = {
   role: { type: 'string', default: '*', help: 'Role to register in' },
   user: { type: 'string', help: 'Default user tasks run as (a job\'s runAsUser wins)' },
   'history-limit': { type: 'int', default: 100, min: 1, help: 'Finished runs kept per job' },
+  'disable-after-failures': { type: 'int', default: 0, min: 0, help: 'Disable a job after this many failed runs (after retries) since its last success; 0: never (Chronos --disable_after_failures)' },
   'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level' },
 } satisfies FlagTable;
 
 /** The flags' options; `reconciliationInterval` may be left out by in-process callers (default PT10M). */
-export type CronOptions = Omit<Options<typeof CRON_FLAGS>, 'reconciliationInterval'> & { reconciliationInterval?: string };
+/** Flags added later are optional here, so embedders (tests, benchmarks, the CLI) keep compiling. */
+export type CronOptions = Omit<Options<typeof CRON_FLAGS>, 'reconciliationInterval' | 'disableAfterFailures'> & { reconciliationInterval?: string; disableAfterFailures?: number };
 
 export interface CronHandle extends DaemonHandle {
   readonly engine: CronEngine;
@@ -105,7 +107,7 @@ export async function startCron(o: CronOptions, extras: StartExtras = {}): Promi
     if (!opened.ok) return opened;
     store = opened.value;
   }
-  const engine = new CronEngine({ retryDelayMs: retry.value, historyLimit: o.historyLimit });
+  const engine = new CronEngine({ retryDelayMs: retry.value, historyLimit: o.historyLimit, disableAfterFailures: o.disableAfterFailures ?? 0 });
 
   let framework: CronFramework | undefined;
   let leaderAddr: string | undefined;

@@ -118,6 +118,11 @@ test('Metronome API: JobSpec with a cron schedule, 422 details, runs and stop, h
   assert.equal(created.status, 201);
   assert.deepEqual((created.json as { schedules: unknown[] }).schedules[0], { id: 'n', cron: '0 2 * * *', timezone: 'Europe/Berlin', startingDeadlineSeconds: 120, concurrencyPolicy: 'FORBID', enabled: true });
   assert.equal((await call('POST', '/v1/jobs', { id: 'nightly', run: { cmd: 'true' } })).status, 409);
+  const badDeadline = await call('POST', '/v1/jobs', { id: 'retrying', run: { cmd: 'false', restart: { policy: 'ON_FAILURE', activeDeadlineSeconds: 0 } } });
+  assert.deepEqual([badDeadline.status, (badDeadline.json as { details: { path: string }[] }).details[0]!.path], [422, '/run/restart/activeDeadlineSeconds']);
+  const retrying = await call('POST', '/v1/jobs', { id: 'retrying', run: { cmd: 'false', restart: { policy: 'ON_FAILURE', activeDeadlineSeconds: 120 } } });
+  assert.deepEqual([retrying.status, (retrying.json as { run: { restart: unknown } }).run.restart], [201, { policy: 'ON_FAILURE', activeDeadlineSeconds: 120 }]);
+  assert.equal((await call('DELETE', '/v1/jobs/retrying')).status, 200);
   assert.equal((await call('GET', '/v1/jobs/nope')).status, 404);
   const list = (await call('GET', '/v1/jobs?embed=schedules&embed=activeRuns')).json as { id: string; schedules: unknown[]; activeRuns: unknown[] }[];
   assert.deepEqual([list.length, list[0]!.id, list[0]!.schedules.length, list[0]!.activeRuns.length], [1, 'nightly', 1, 0]);

@@ -2,8 +2,9 @@
  * Metronome JobSpecs on the same engine (marathon-chronos-api.md §3): `id`, `description`,
  * `labels`, `run{cmd|args, cpus, mem, disk, user, env, artifacts, restart}` and one
  * `schedules[]` entry `{id, cron, timezone, startingDeadlineSeconds, concurrencyPolicy, enabled}`.
- * Errors are Marathon-style 422 details `{path, errors}`; `restart.policy` ON_FAILURE retries a
- * failed run up to `METRONOME_RETRIES` times (Metronome retries until `activeDeadlineSeconds`).
+ * Errors are Marathon-style 422 details `{path, errors}`. `restart.policy` ON_FAILURE retries a
+ * failed run after the retry delay until `restart.activeDeadlineSeconds` after the occurrence's
+ * time, or forever without a deadline, as Metronome does.
  */
 import { err, ok, type Result } from '@agora/protocol';
 import { parseMetronomeContainer, renderMetronomeContainer } from './container.ts';
@@ -13,7 +14,6 @@ import { Reader, parseCron, type FieldError, type ParsedJob } from './validate.t
 import type { EnvironmentVariable, JobRecord, JobSpec } from './model.ts';
 
 const ID = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-export const METRONOME_RETRIES = 3;
 
 type Obj = Record<string, unknown>;
 
@@ -76,6 +76,10 @@ export function parseMetronomeJob(body: unknown, idFromPath?: string): Result<Pa
   const restart = (runBody as Obj).restart as Obj | undefined;
   const policy = typeof restart?.policy === 'string' ? restart.policy : 'NEVER';
   if (policy !== 'NEVER' && policy !== 'ON_FAILURE') return err({ field: 'run.restart.policy', message: `'${policy}' is not NEVER or ON_FAILURE` });
+  const deadline = restart?.activeDeadlineSeconds;
+  if (deadline !== undefined && deadline !== null && !(typeof deadline === 'number' && Number.isInteger(deadline) && deadline >= 1)) {
+    return err({ field: 'run.restart.activeDeadlineSeconds', message: 'must be an integer of at least 1 (seconds)' });
+  }
   const cpus = run.number('cpus', 1, { min: 0.01 });
   const mem = run.number('mem', 128, { min: 32 });
   const disk = run.number('disk', 0, { min: 0 });
@@ -102,7 +106,8 @@ export function parseMetronomeJob(body: unknown, idFromPath?: string): Result<Pa
     scheduleTimeZone: sched?.timezone ?? '',
     parents: [],
     epsilonMs: (sched?.startingDeadlineSeconds ?? 900) * 1000,
-    retries: policy === 'ON_FAILURE' ? METRONOME_RETRIES : 0,
+    retries: 0,
+    ...(policy === 'ON_FAILURE' ? { retryOnFailure: true, ...(typeof deadline === 'number' ? { retryDeadlineSeconds: deadline } : {}) } : {}),
     async: false,
     disabled: sched ? !sched.enabled : false,
     concurrencyPolicy: sched?.concurrencyPolicy ?? 'ALLOW',
@@ -159,7 +164,9 @@ export function renderMetronomeJob(job: JobRecord): Record<string, unknown> {
       ...(s.runAsUser ? { user: s.runAsUser } : {}),
       env: Object.fromEntries(s.environmentVariables.map((v) => [v.name, v.value])),
       artifacts: s.fetch.map((f) => ({ uri: f.uri, extract: f.extract ?? true, executable: f.executable ?? false, cache: f.cache ?? false })),
-      restart: { policy: s.retries > 0 ? 'ON_FAILURE' : 'NEVER' },
+      restart: s.retryOnFailure || s.retries > 0
+        ? { policy: 'ON_FAILURE', ...(s.retryDeadlineSeconds !== undefined ? { activeDeadlineSeconds: s.retryDeadlineSeconds } : {}) }
+        : { policy: 'NEVER' },
       ...renderMetronomeContainer(s.container),
       maxLaunchDelay: 3600,
     },

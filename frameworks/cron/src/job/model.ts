@@ -79,6 +79,13 @@ export interface JobSpec {
   readonly runAsUser: string;
   /** Seconds a run may take before it is killed (0 = no limit). */
   readonly maxCompletionTime: number;
+  /**
+   * Metronome `restart.policy: ON_FAILURE`: a failed occurrence is retried (after the retry delay)
+   * regardless of `retries`, for as long as `retryDeadlineSeconds` allows — forever without one.
+   */
+  readonly retryOnFailure?: boolean;
+  /** Metronome `restart.activeDeadlineSeconds`: no retry starts later than this after the occurrence's time. */
+  readonly retryDeadlineSeconds?: number;
   /** Which API created the job: decides the JSON it is shown in. */
   readonly api: 'chronos' | 'metronome';
   /** Metronome schedule ID. */

@@ -80,6 +80,58 @@ test('missed records are not doubled when a new leader re-plans an outage whose 
   assert.deepEqual([...next.runs.keys()], [`cron.j.${T0 + 30 * S}`]); // the same intent, not a second one
 });
 
+test('Metronome ON_FAILURE: retried after the retry delay until activeDeadlineSeconds after the occurrence, forever without one', () => {
+  const e = new CronEngine({ retryDelayMs: 10 * S, historyLimit: 100 });
+  const metronome = (name: string, deadline?: number) => {
+    job(e, { name, schedule: `R1/${new Date(T0).toISOString()}/PT1H`, retries: 0 });
+    const j = e.jobs.get(name)!;
+    e.jobs.set(name, { ...j, spec: { ...j.spec, retryOnFailure: true, ...(deadline !== undefined ? { retryDeadlineSeconds: deadline } : {}) } });
+  };
+  metronome('bounded', 35);
+  metronome('forever');
+  e.tick(T0);
+  const attempts = { bounded: 0, forever: 0 };
+  for (let k = 0; k < 8; k++) {
+    const now = T0 + k * 10_100; // just after each retry comes due (failures end 10 ms after a launch)
+    e.tick(now);
+    e.takeDirty(); // persisted: launchable
+    for (const r of e.launchable()) attempts[r.job as 'bounded' | 'forever']++;
+    runAll(e, now, 'TASK_FAILED');
+  }
+  // bounded: attempts at 0, 10.1, 20.2 and 30.3 s (the next retry would start after 35 s); then final.
+  assert.equal(attempts.bounded, 4);
+  assert.equal(e.jobs.get('bounded')!.counters.errorCount, 1);
+  assert.equal(e.activeRunsOf('bounded').length, 0);
+  assert.equal(attempts.forever, 8);
+  assert.equal(e.jobs.get('forever')!.counters.errorCount, 0);
+  assert.equal(e.activeRunsOf('forever')[0]!.state, 'WAITING');
+});
+
+test('--disable-after-failures: a job is disabled after N final failures since its last success; a success resets the count', () => {
+  const e = new CronEngine({ retryDelayMs: S, historyLimit: 100, disableAfterFailures: 2 });
+  job(e, { name: 'j', schedule: `R/${new Date(T0).toISOString()}/PT10S`, retries: 0 });
+  e.tick(T0);
+  runAll(e, T0, 'TASK_FAILED');
+  e.tick(T0 + 10 * S);
+  runAll(e, T0 + 10 * S, 'TASK_FINISHED'); // a success in between resets the count
+  e.tick(T0 + 20 * S);
+  runAll(e, T0 + 20 * S, 'TASK_FAILED');
+  assert.equal(e.jobs.get('j')!.spec.disabled, false);
+  e.tick(T0 + 30 * S);
+  runAll(e, T0 + 30 * S, 'TASK_FAILED');
+  assert.equal(e.jobs.get('j')!.spec.disabled, true);
+  e.tick(T0 + 40 * S);
+  assert.deepEqual(e.launchable(), []); // nothing more runs
+  // The default (0) never disables.
+  const f = new CronEngine({ retryDelayMs: S, historyLimit: 100 });
+  job(f, { name: 'k', schedule: `R/${new Date(T0).toISOString()}/PT10S`, retries: 0 });
+  for (let k = 0; k < 5; k++) {
+    f.tick(T0 + k * 10 * S);
+    runAll(f, T0 + k * 10 * S, 'TASK_FAILED');
+  }
+  assert.equal(f.jobs.get('k')!.spec.disabled, false);
+});
+
 test('R-counts: Rn runs n times and a job whose schedule is used up is disabled after its last success', () => {
   const e = new CronEngine();
   job(e, { name: 'j', schedule: `R2/${new Date(T0).toISOString()}/PT10S` });

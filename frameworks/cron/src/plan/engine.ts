@@ -24,6 +24,8 @@ export interface EngineConfig {
   readonly retryDelayMs: number;
   /** Finished runs kept per job. */
   readonly historyLimit: number;
+  /** Disable a job after this many final failures since its last success (Chronos `--disable_after_failures`; 0 = never). */
+  readonly disableAfterFailures?: number;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = { retryDelayMs: 60_000, historyLimit: 100 };
@@ -361,13 +363,21 @@ export class CronEngine {
   private failed(run: Run, now: number, out: { failed: Run[] }): void {
     const job = this.jobs.get(run.job);
     if (!job) return;
-    if (run.attempt < job.spec.retries) {
+    const spec = job.spec;
+    const retryAt = now + this.config.retryDelayMs;
+    const retry = spec.retryOnFailure
+      ? spec.retryDeadlineSeconds === undefined || retryAt <= run.scheduledAt + spec.retryDeadlineSeconds * 1000
+      : run.attempt < spec.retries;
+    if (retry) {
       const attempt = run.attempt + 1;
-      this.putRun({ taskId: taskIdFor(run.job, run.scheduledAt, attempt), job: run.job, scheduledAt: run.scheduledAt, attempt, trigger: 'retry', state: 'WAITING', createdAt: now, retryAt: now + this.config.retryDelayMs, ...(run.arguments ? { arguments: run.arguments } : {}) });
+      this.putRun({ taskId: taskIdFor(run.job, run.scheduledAt, attempt), job: run.job, scheduledAt: run.scheduledAt, attempt, trigger: 'retry', state: 'WAITING', createdAt: now, retryAt, ...(run.arguments ? { arguments: run.arguments } : {}) });
       return;
     }
     const c = job.counters;
-    this.putJob({ ...job, counters: { ...c, errorCount: c.errorCount + 1, lastError: now, errorsSinceLastSuccess: c.errorsSinceLastSuccess + 1 } });
+    const errorsSinceLastSuccess = c.errorsSinceLastSuccess + 1;
+    const limit = this.config.disableAfterFailures ?? 0;
+    const disable = limit > 0 && errorsSinceLastSuccess >= limit && !spec.disabled;
+    this.putJob({ ...job, ...(disable ? { spec: { ...spec, disabled: true } } : {}), counters: { ...c, errorCount: c.errorCount + 1, lastError: now, errorsSinceLastSuccess } });
     out.failed.push(run);
     if (job.spec.softError) this.triggerChildren(run.job, now);
   }
