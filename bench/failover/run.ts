@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     console.log(
       `failover agents=${AGENTS} tasks=${TASKS} zk_session_ms=${SESSION_MS} elected_s=${secs(electedAt)} ` +
         `agents_reregistered_s=${secs(agentsAt)} reregistration_only_s=${((agentsAt - electedAt) / 1000).toFixed(2)} tasks_all_known_by_s=${secs(tasksAt)} ` +
-        `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} allocation_runs=${last?.['allocator/mesos/allocation_runs'] ?? NaN} unexpected_task_updates=${unexpectedUpdates} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)} ` +
+        `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} allocation_runs=${last?.['allocator/mesos/allocation_runs'] ?? NaN} reregister_messages=${last?.['master/messages_reregister_slave'] ?? NaN} unexpected_task_updates=${unexpectedUpdates} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)} ` +
         `cpu_s_until_all_back: ${Object.entries(cpuUsed).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' ')} loadavg=${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/')}`,
     );
   } finally {

@@ -128,6 +128,9 @@ export class Master {
     validStatusUpdateAcknowledgements: 0,
     invalidStatusUpdateAcknowledgements: 0,
     droppedMessages: 0,
+    /** REGISTER_AGENT / REREGISTER_AGENT messages received, retries included (Mesos's messages_(re)register_slave). */
+    messagesRegisterSlave: 0,
+    messagesReregisterSlave: 0,
     tasksByTerminalState: new Map<TaskState, number>(),
   };
 

@@ -47,6 +47,8 @@ export function registerMasterMetrics(reg: MetricsRegistry, m: Master): void {
       'master/valid_status_update_acknowledgements': m.counters.validStatusUpdateAcknowledgements,
       'master/invalid_status_update_acknowledgements': m.counters.invalidStatusUpdateAcknowledgements,
       'master/dropped_messages': m.counters.droppedMessages,
+      'master/messages_register_slave': m.counters.messagesRegisterSlave,
+      'master/messages_reregister_slave': m.counters.messagesReregisterSlave,
       'master/event_queue_messages': 0,
       'master/event_queue_dispatches': 0,
       'master/event_queue_http_requests': 0,

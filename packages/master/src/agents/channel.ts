@@ -29,6 +29,8 @@ export function acceptAgentChannel(m: Master, channel: AgentChannel): void {
   };
   const received = (msg: internal.AgentMessage): void => {
     if (m.isStopped || !channel.isOpen) return;
+    if (msg.type === 'REGISTER_AGENT') m.counters.messagesRegisterSlave++;
+    else if (msg.type === 'REREGISTER_AGENT') m.counters.messagesReregisterSlave++;
     if (m.awaitingRecovery) return m.afterRecovery(() => handle(msg));
     handle(msg);
   };

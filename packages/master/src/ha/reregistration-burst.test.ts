@@ -110,6 +110,7 @@ test(`a burst of ${N} re-registrations after a failover yields one allocation ru
     assert.equal(r.value.toUnreserved().scalar('mem'), 4096 - TASKS_PER_AGENT * 128);
   }
   assert.equal(registry.ops.length, 0, 'agents the registry holds are re-admitted without a registry write');
+  assert.equal(h.metrics.snapshot()['master/messages_reregister_slave'], N);
   assert.equal(h.master.frameworks.get(s.frameworkId!)!.tasks.size, N * TASKS_PER_AGENT);
 });
 
