@@ -61,11 +61,12 @@ test('decline filters are honoured: an agent declined for 3 s is not offered aga
   const again = await f.takeOffer(agent, 15_000);
   const gap = f.offerLog.find((o) => o.offer.id.value === again.id.value)!.at - declinedAt;
   assert.ok(gap >= 2900, `re-offered after ${gap} ms`);
-  // Without a filter the resources come back in the next allocation cycles.
+  // Without a filter the resources come back in the next allocation cycles (1 s apart): well before
+  // the 5 s a decline without refuse_seconds would filter them for (slack for a loaded machine).
   const t0 = Date.now();
   await f.driver.decline([again.id], { refuse_seconds: 0 });
   await f.takeOffer(agent, 15_000);
-  assert.ok(Date.now() - t0 < 2500, 'refuse_seconds 0 leaves no filter');
+  assert.ok(Date.now() - t0 < 4500, `refuse_seconds 0 leaves no filter (re-offered after ${Date.now() - t0} ms)`);
   await f.teardown();
 });
 
