@@ -217,10 +217,12 @@ async function main(): Promise<void> {
     leader.proc.child.kill('SIGKILL');
     const killedAt = performance.now();
     let electedAt = 0;
+    let cpuAtElection = cpuBefore;
     const next = await poll('a standby to lead', async () => {
       for (const m of standbys) {
         if ((await snapshot(m.url, 500))?.['master/elected'] === 1) {
           electedAt = performance.now();
+          cpuAtElection = cpuOf();
           return m;
         }
       }
@@ -230,12 +232,14 @@ async function main(): Promise<void> {
     const agentsAt = killedAt + (backEpoch - killedEpoch);
     const cpuAfter = cpuOf();
     const nextIndex = standbys.indexOf(next);
-    const cpuUsed = {
-      new_leader: cpuAfter.masters[nextIndex]! - cpuBefore.masters[nextIndex]!,
-      agents: cpuAfter.agents - cpuBefore.agents,
-      zk: cpuAfter.zk - cpuBefore.zk,
-      framework: cpuAfter.bench - cpuBefore.bench,
-    };
+    /** CPU seconds from `from` to every agent being back. */
+    const cpuSince = (from: ReturnType<typeof cpuOf>) => ({
+      new_leader: cpuAfter.masters[nextIndex]! - from.masters[nextIndex]!,
+      agents: cpuAfter.agents - from.agents,
+      zk: cpuAfter.zk - from.zk,
+      framework: cpuAfter.bench - from.bench,
+    });
+    const fmt = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' ');
     const last = await waitFor('every task known to the new leader', async () => {
       const s = await snapshot(next.url, 10_000);
       return s?.['master/tasks_running'] === TASKS && s['master/slaves_active'] === AGENTS ? s : undefined;
@@ -247,7 +251,7 @@ async function main(): Promise<void> {
       `failover agents=${AGENTS} tasks=${TASKS} zk_session_ms=${SESSION_MS} elected_s=${secs(electedAt)} ` +
         `agents_reregistered_s=${secs(agentsAt)} reregistration_only_s=${((agentsAt - electedAt) / 1000).toFixed(2)} tasks_all_known_by_s=${secs(tasksAt)} ` +
         `unreachable=${last?.['master/slaves_unreachable'] ?? NaN} allocation_runs=${last?.['allocator/mesos/allocation_runs'] ?? NaN} reregister_messages=${last?.['master/messages_reregister_slave'] ?? NaN} unexpected_task_updates=${unexpectedUpdates} new_leader_rss_mib=${rssAfter.toFixed(0)} old_leader_rss_mib=${rssBefore.toFixed(0)} ` +
-        `cpu_s_until_all_back: ${Object.entries(cpuUsed).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' ')} loadavg=${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/')}`,
+        `cpu_s_kill_to_all_back: ${fmt(cpuSince(cpuBefore))} cpu_s_elected_to_all_back: ${fmt(cpuSince(cpuAtElection))} loadavg=${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/')}`,
     );
   } finally {
     await cleanup();

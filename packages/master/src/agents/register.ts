@@ -129,13 +129,14 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
   const frameworkInfos = new Map<string, FrameworkInfo>();
   for (const f of msg.frameworks ?? []) if (f.id) frameworkInfos.set(f.id.value, f);
   const used = new Map<string, Resources>();
+  const parsed: ResourceMemo = new Map();
   const message = wasUnreachable ? 'Unreachable agent re-reregistered' : 'Unknown agent reregistered';
   for (const reported of msg.tasks ?? []) {
     const fid = reported.framework_id.value;
     if (m.isCompletedFramework(fid)) continue;
     const fw = m.frameworks.get(fid) ?? recoverFramework(m, fid, frameworkInfos.get(fid));
     if (!fw) continue;
-    const rec = adoptTask(m, fw, agent, reported, used);
+    const rec = adoptTask(m, fw, agent, reported, used, parsed);
     if (rec && wasUnreachable) {
       const status = m.masterStatus(fw, reported.task_id.value, rec.task.state, 'REASON_AGENT_REREGISTERED', message, { agentId: id });
       m.sendUpdate(fw, status);
@@ -189,9 +190,10 @@ function reconnectKnown(m: Master, agent: AgentRecord, channel: AgentChannel, ms
   const frameworkInfos = new Map<string, FrameworkInfo>();
   for (const f of msg.frameworks ?? []) if (f.id) frameworkInfos.set(f.id.value, f);
   const adopted = new Map<string, Resources>();
+  const parsed: ResourceMemo = new Map();
   for (const t of reported.values()) {
     const fw = m.frameworks.get(t.framework_id.value);
-    if (fw && !fw.tasks.has(t.task_id.value)) adoptTask(m, fw, agent, t, adopted);
+    if (fw && !fw.tasks.has(t.task_id.value)) adoptTask(m, fw, agent, t, adopted, parsed);
   }
   if (adopted.size > 0) {
     // The allocator must learn these resources are in use: rebuild its view of this agent.
@@ -269,10 +271,10 @@ function usageOn(agent: AgentRecord): Map<string, Resources> {
   return used;
 }
 
-function adoptTask(m: Master, fw: FrameworkRecord, agent: AgentRecord, reported: Task, used: Map<string, Resources>): TaskRecord | undefined {
+function adoptTask(m: Master, fw: FrameworkRecord, agent: AgentRecord, reported: Task, used: Map<string, Resources>, parsed: ResourceMemo): TaskRecord | undefined {
   const tid = reported.task_id.value;
   const role = [...fw.roles][0] ?? '*';
-  let res = Resources.fromProto(reported.resources ?? []);
+  let res = taskResources(reported.resources ?? [], parsed);
   if (!res.ok) {
     m.log.warn({ agent: agent.id, task: tid, error: res.error }, 'ignoring a reported task with invalid resources');
     return undefined;
@@ -305,4 +307,31 @@ function shareStatusIds(task: Task): void {
     if (task.executor_id?.value === eid) st.executor_id = task.executor_id;
     else if (task.task_id.value === eid) st.executor_id = task.task_id;
   }
+}
+
+/**
+ * The resources of one agent's reported tasks, parsed once per distinct content: an agent's tasks
+ * are mostly alike (10 tasks of one framework), and `Resources` values are immutable, so alike
+ * tasks share one value (the allocator's cached quantities included).
+ */
+type ResourceMemo = Map<string, Resources>;
+
+function taskResources(list: readonly Resource[], memo: ResourceMemo): { ok: true; value: Resources } | { ok: false; error: string } {
+  const key = plainScalarKey(list);
+  const known = key === undefined ? undefined : memo.get(key);
+  if (known) return { ok: true, value: known };
+  const r = Resources.fromProto(list);
+  if (r.ok && key !== undefined) memo.set(key, r.value);
+  return r;
+}
+
+/** A key for plain scalar resources (what nearly every task holds); undefined for anything else, which is parsed every time. */
+function plainScalarKey(list: readonly Resource[]): string | undefined {
+  let key = '';
+  for (const r of list) {
+    if (r.type !== 'SCALAR' || r.scalar === undefined || r.provider_id || r.ranges || r.set || r.role !== undefined) return undefined;
+    if (r.reservation || r.reservations || r.disk || r.revocable || r.shared) return undefined;
+    key += `${r.name}\u0000${r.scalar.value}\u0000${r.allocation_info ? `=${r.allocation_info.role ?? ''}` : '-'}\u0001`;
+  }
+  return key;
 }

@@ -183,3 +183,27 @@ test("re-registrations that arrive while the registry is read are handled once i
   const fw = h.master.frameworks.get(s.frameworkId!)!;
   for (let i = 0; i < n; i++) assert.equal(fw.tasks.get(`t${i}-0`)?.task.state, 'TASK_FINISHED', `t${i}-0's update came after its re-registration`);
 });
+
+test('re-registered tasks with alike resources share one parsed value; different ones keep their own', async () => {
+  const { h } = await newLeader(1);
+  const s = h.scheduler({ checkpoint: true, failover_timeout: 3600 });
+  const framework: FrameworkInfo = { ...s.info, id: { value: s.frameworkId! } };
+  const a = new FakeAgent(h, 'h0', 5051);
+  a.id = 'M1-S0';
+  const msg = reregistration(0, framework, 4);
+  const tasks = msg.reregister_agent!.tasks!;
+  tasks[2]!.resources = resources('cpus:2;mem:128').map((r) => ({ ...r, allocation_info: { role: '*' } }));
+  // The same quantities with a reservation are different resources (not a plain scalar: parsed on their own).
+  tasks[3]!.resources = resources('cpus:1;mem:128').map((r) => ({ ...r, allocation_info: { role: 'web' }, reservations: [{ type: 'STATIC' as const, role: 'web' }] }));
+  a.send(msg);
+  h.settle();
+  const fw = h.master.frameworks.get(s.frameworkId!)!;
+  const [t0, t1, t2, t3] = ['t0-0', 't0-1', 't0-2', 't0-3'].map((id) => fw.tasks.get(id)!);
+  assert.equal(t0!.resources, t1!.resources, 'alike tasks share one value');
+  const expected = Resources.fromProto(tasks[0]!.resources!);
+  assert.ok(expected.ok && t0!.resources.equals(expected.value));
+  assert.equal(t2!.resources.scalar('cpus'), 2);
+  assert.equal(t0!.resources.scalar('cpus'), 1);
+  assert.deepEqual(t3!.resources.toProto('POST_REFINEMENT').map((r) => r.reservations?.[0]?.role), ['web', 'web']);
+  assert.equal(t3!.role, 'web');
+});
