@@ -206,10 +206,18 @@ async function main(): Promise<void> {
     // CPU seconds each party spends from the kill until every agent is back: which of them the
     // 2 cores were busy with (the new leader, the emulated agents, ZooKeeper, this process's framework).
     const zkPid = zk.servers[0]?.pid;
+    /** (NaN for a process that has exited: a standby that lost its session, say.) */
+    const cpuOfPid = (pid: number) => {
+      try {
+        return cpuSeconds(pid);
+      } catch {
+        return NaN;
+      }
+    };
     const cpuOf = () => ({
-      masters: standbys.map((m) => cpuSeconds(m.proc.pid)),
-      agents: cpuSeconds(agents.pid),
-      zk: zkPid === undefined ? NaN : cpuSeconds(zkPid),
+      masters: standbys.map((m) => cpuOfPid(m.proc.pid)),
+      agents: cpuOfPid(agents.pid),
+      zk: zkPid === undefined ? NaN : cpuOfPid(zkPid),
       bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
     });
     const cpuBefore = cpuOf();
