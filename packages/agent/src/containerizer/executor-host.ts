@@ -184,20 +184,25 @@ export class ExecutorHostLauncher implements Containerizer {
   }
 
   /** Kills what is left of the container's tasks, then reports it ended (whatever happens). */
-  private afterKill(c: HostContainer, t: ContainerTermination): void {
-    this.killTasks(c)
+  /**
+   * `hostGone`: the host died, so a task it spawned but had not yet reported may be running
+   * unrecorded; then the processes carrying the container's marker are looked for even when no
+   * recorded task process is alive (a full /proc scan, too costly for every ordinary exit).
+   */
+  private afterKill(c: HostContainer, t: ContainerTermination, hostGone = false): void {
+    this.killTasks(c, hostGone)
       .catch((e: unknown) => this.opts.logger.error({ err: e, containerId: c.id }, 'failed to kill task processes'))
       .finally(() => this.end(c, t));
   }
 
   /** Kills the recorded task processes (and their trees) that are still alive. */
-  private async killTasks(c: HostContainer): Promise<void> {
+  private async killTasks(c: HostContainer, hostGone: boolean): Promise<void> {
     const roots = [...c.taskPids].map(([pid, starttime]) => ({ pid, starttime }));
     const alive = roots.filter((r) => {
       const p = readProc(r.pid);
       return p !== undefined && p.state !== 'Z' && (r.starttime === undefined || p.starttime === r.starttime);
     });
-    if (alive.length === 0) return;
+    if (alive.length === 0 && !hostGone) return;
     const killed = await killContainerProcesses(alive, `${CONTAINER_ENV}=${c.id}`, this.hostPid !== undefined ? [this.hostPid] : []);
     if (killed > 0) this.opts.logger.info({ containerId: c.id, killed }, 'killed task processes left by the executor');
   }
@@ -339,7 +344,7 @@ export class ExecutorHostLauncher implements Containerizer {
       if (r.ok) return; // INSTANCES will tell which containers ended meanwhile
       this.opts.logger.error({ containers: this.live.size }, 'the executor host is gone; its executors have ended');
       for (const c of [...this.live.values()]) {
-        this.afterKill(c, { status: 9, message: 'The executor host exited' });
+        this.afterKill(c, { status: 9, message: 'The executor host exited' }, true);
       }
     }).catch((e: unknown) => this.opts.logger.error({ err: e }, 'bug: reconnecting to the executor host failed'));
   }
