@@ -116,7 +116,7 @@ export class ExecutorHostLauncher implements Containerizer {
       if (!timedOut) return;
       this.opts.logger.warn({ containerId }, 'the executor host did not destroy the container in time; killing its tasks');
     }
-    await this.killTasks(c);
+    await this.killTasks(c, true); // the host did not do it: look for unreported tasks too
     this.end(c, { status: 9, message: 'Executor destroyed' });
   }
 
