@@ -110,6 +110,29 @@ for (const [i, mode] of [[0, 'executor host, overlay'], [1, 'process, copy']] as
   });
 }
 
+for (const [i, mode] of [[0, 'executor host'], [1, 'process']] as const) {
+  test(`${mode}: a COMMAND health check runs inside the image container (its files, its environment, the sandbox as the task sees it)`, { skip }, async () => {
+    const offer = await roomyOffer(agentIds[i]!);
+    // /data/hello and IMAGE_VAR exist only in the image: on the host this check would fail.
+    const check = 'test -f /data/hello && test "$IMAGE_VAR" = from-image && test "$(pwd)" = /mnt/mesos/sandbox && test "$CHECK_VAR" = set';
+    const [t] = await fw.launch(offer, [{
+      name: 'checked', command: 'sleep 300', resources: { cpus: 0.1, mem: 32 },
+      extra: {
+        container: image,
+        health_check: {
+          type: 'COMMAND', command: { shell: true, value: check, environment: { variables: [{ name: 'CHECK_VAR', type: 'VALUE', value: 'set' }] } },
+          delay_seconds: 0, interval_seconds: 1, timeout_seconds: 10, consecutive_failures: 30, grace_period_seconds: 30,
+        },
+      },
+    }]);
+    const id = t!.task_id.value;
+    const healthy = await waitFor(`a healthy update (${fw.statesOf(id).join(',')})`, () => fw.updates.find((u) => u.task_id.value === id && u.healthy !== undefined), 60_000);
+    assert.equal(healthy.healthy, true, readFileSync(join(sandboxOf(i, id), 'stderr'), 'utf8').slice(-2000));
+    await fw.driver.kill(t!.task_id);
+    await fw.waitForState(id, 'TASK_KILLED', 60_000);
+  });
+}
+
 test('killing an image task: SIGTERM reaches the command through the container\'s init, no grace period waited out', { skip }, async () => {
   const offer = await roomyOffer(agentIds[0]!);
   const [t] = await fw.launch(offer, [{ name: 'sleeper', command: 'sleep 300', killGracePeriodSeconds: 90, resources: { cpus: 0.1, mem: 32 }, extra: { container: image } }]);

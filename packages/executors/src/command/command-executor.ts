@@ -36,6 +36,7 @@ import { planTaskSpawn } from './spawn-plan.ts';
 import { TASK_LAUNCHER_ENV } from './task-launcher.ts';
 import { signalGroup, spawnTask, type SpawnSpec, type TaskExit, type TaskProcess } from './task-process.ts';
 import type { LookupUser, Self } from './user.ts';
+import { runcExec, type RuncTarget } from './container-enter.ts';
 
 export { DEFAULT_KILL_GRACE_MS } from './kill-escalation.ts';
 /** How long the executor waits for its terminal update to be acknowledged before ending anyway. */
@@ -219,7 +220,10 @@ export class CommandExecutor implements Executor {
     this.checks = startTaskChecks({
       task,
       clock: this.deps.clock,
-      command: { env: spec.env, cwd: spec.sandbox, switchTo: spec.switchTo, outputPath: join(spec.sandbox, 'stderr') },
+      command: {
+        env: spec.env, cwd: spec.sandbox, switchTo: spec.switchTo, outputPath: join(spec.sandbox, 'stderr'),
+        ...(spec.container ? { enter: enterContainer(spec.container) } : {}),
+      },
       onHealth: (event) => this.healthChanged(event),
       onCheck: (status) => this.checkChanged(status),
       log: this.deps.log,
@@ -391,4 +395,9 @@ export class CommandExecutor implements Executor {
     this.deps.log(`Executor ends: ${message}`);
     this.deps.finished({ code, destroyed, message });
   }
+}
+
+/** A COMMAND check of an image task runs inside its container (container-enter.ts). */
+function enterContainer(target: RuncTarget) {
+  return (command: { readonly file: string; readonly args: readonly string[] }, checkEnv: Readonly<Record<string, string>>) => runcExec(target, command, checkEnv);
 }

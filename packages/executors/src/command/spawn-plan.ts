@@ -6,6 +6,7 @@
  */
 import { err, ok, type FrameworkInfo, type Result, type TaskInfo } from '@agora/protocol';
 import { allocationRole, commandArgv, requestedUser, taskEnvironment } from './launch-plan.ts';
+import { runcTargetOf } from './container-enter.ts';
 import { parseTaskLauncher, wrapArgv } from './task-launcher.ts';
 import type { SpawnSpec } from './task-process.ts';
 import { resolveRunAs, type LookupUser, type Self } from './user.ts';
@@ -62,7 +63,8 @@ export async function planTaskSpawn(task: TaskInfo, ctx: SpawnContext): Promise<
   if (!env.ok) return env;
   if (launcher.value !== undefined) {
     const wrapped = wrapArgv(launcher.value, argv.value, runAs.value.switchTo);
-    return ok({ argv: wrapped.argv, env: env.value, sandbox: ctx.directory, switchTo: wrapped.switchTo });
+    const container = runcTargetOf(launcher.value);
+    return ok({ argv: wrapped.argv, env: env.value, sandbox: ctx.directory, switchTo: wrapped.switchTo, ...(container ? { container } : {}) });
   }
   return ok({ argv: argv.value, env: env.value, sandbox: ctx.directory, switchTo: runAs.value.switchTo });
 }

@@ -8,12 +8,15 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '@agora/protocol';
 import type { Argv } from './launch-plan.ts';
+import type { RuncTarget } from './container-enter.ts';
 
 export interface SpawnSpec {
   readonly argv: Argv;
   readonly env: Record<string, string>;
   readonly sandbox: string;
   readonly switchTo: { readonly uid: number; readonly gid: number } | undefined;
+  /** The image container the task runs in (its COMMAND checks run inside it: container-enter.ts). */
+  readonly container?: RuncTarget | undefined;
 }
 
 export interface TaskExit {

@@ -152,3 +152,19 @@ test('checkArgv and checkEnvironment', () => {
   assert.deepEqual(checkArgv({ shell: false, value: '/bin/true', arguments: [] }), { ok: true, value: { file: '/bin/true', args: [], argv0: '/bin/true' } });
   assert.deepEqual(checkEnvironment({ A: '1', B: '2' }, { shell: true, environment: { variables: [{ name: 'B', type: 'VALUE', value: '3' }] } }), { A: '1', B: '3' });
 });
+
+test('enter: the command runs through what `enter` answers, given only the check\'s own variables (an image task: runc exec)', async () => {
+  await inSandbox(async (dir, ctx) => {
+    const seen: { command: { file: string; args: readonly string[] }; env: Readonly<Record<string, string>> }[] = [];
+    // Stands in for `runc exec`: a shell that records how it was called, then runs the command.
+    const enter: CommandContext['enter'] = (command, env) => {
+      seen.push({ command, env });
+      return { file: '/bin/sh', args: ['-c', `echo "entered $CHECK_VAR-$TASK_VAR" >> ${join(dir, 'entered')}; exec "$@"`, 'enter', command.file, ...command.args] };
+    };
+    const command = shell('exit 3', { environment: { variables: [{ name: 'CHECK_VAR', type: 'VALUE', value: 'own' }] } });
+    assert.deepEqual(await run(command, { ...ctx, enter }), { ok: true, value: { type: 'COMMAND', command: { exit_code: 3 } } });
+    assert.deepEqual(seen, [{ command: { file: '/bin/sh', args: ['-c', 'exit 3'] }, env: { CHECK_VAR: 'own' } }]);
+    // The entering process gets neither the task's nor the check's variables: the container supplies them.
+    assert.equal(await readFile(join(dir, 'entered'), 'utf8'), 'entered -\n');
+  });
+});

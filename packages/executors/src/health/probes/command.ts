@@ -30,6 +30,13 @@ export interface CommandContext {
   readonly switchTo?: { readonly uid: number; readonly gid: number } | undefined;
   /** Append the check's stdout and stderr here; discarded when unset. */
   readonly outputPath?: string | undefined;
+  /**
+   * Runs the command inside the task's container instead (an image task: `runc exec`, see
+   * command/container-enter.ts). Given the command and the check's own variables, it answers what
+   * to spawn; that process is spawned as the executor's user with only a PATH, and the container
+   * supplies the task's user and environment.
+   */
+  readonly enter?: ((command: { readonly file: string; readonly args: readonly string[] }, checkEnv: Readonly<Record<string, string>>) => { readonly file: string; readonly args: readonly string[] }) | undefined;
 }
 
 interface CheckArgv {
@@ -55,6 +62,9 @@ export function checkEnvironment(base: Readonly<Record<string, string>>, command
   }
   return env;
 }
+
+/** PATH for the process that enters a container (runc lives in an sbin directory). */
+const ENTER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const killGroup = (pid: number): void => {
   try {
@@ -85,14 +95,20 @@ async function runCommand(command: CommandInfo, ctx: CommandContext, signal: Abo
   if (!out.ok) return out;
   let child;
   try {
-    child = spawn(argv.value.file, argv.value.args, {
-      argv0: argv.value.argv0,
-      cwd: ctx.cwd,
-      env: checkEnvironment(ctx.env, command),
-      detached: true,
-      stdio: ['ignore', out.value, out.value],
-      ...(ctx.switchTo ? { uid: ctx.switchTo.uid, gid: ctx.switchTo.gid } : {}),
-    });
+    if (ctx.enter) {
+      const own = checkEnvironment({}, command);
+      const inside = ctx.enter({ file: argv.value.file, args: [...argv.value.args] }, own);
+      child = spawn(inside.file, [...inside.args], { cwd: ctx.cwd, env: { PATH: ENTER_PATH }, detached: true, stdio: ['ignore', out.value, out.value] });
+    } else {
+      child = spawn(argv.value.file, argv.value.args, {
+        argv0: argv.value.argv0,
+        cwd: ctx.cwd,
+        env: checkEnvironment(ctx.env, command),
+        detached: true,
+        stdio: ['ignore', out.value, out.value],
+        ...(ctx.switchTo ? { uid: ctx.switchTo.uid, gid: ctx.switchTo.gid } : {}),
+      });
+    }
   } catch (e) {
     // spawn() throws synchronously for invalid arguments (a NUL byte in a string, a bad uid).
     return err(`Failed to launch the check command: ${describeError(e)}`);
