@@ -9,24 +9,14 @@
  * succeed once. Every task is gone and nothing is mounted when the test ends.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { hasBusybox, writeDockerSave } from '../packages/agent/src/images/testing.ts';
+import { imageTestsSkipReason, writeDockerSave } from '../packages/agent/src/images/testing.ts';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { freePorts, getJson, removeDir, startAgora, tempDir, waitFor, type Daemon } from './support/processes.ts';
 
-const runc = (() => {
-  try {
-    execFileSync('runc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skip = process.getuid?.() !== 0 ? 'image containers need root' : !hasBusybox() ? 'busybox-static is not installed' : !runc ? 'runc is not installed'
-  : !existsSync('/sys/fs/cgroup/memory/cgroup.procs') ? 'no cgroup v1 memory hierarchy' : undefined;
+const skip = imageTestsSkipReason();
 const cgroupRoot = `agora-fwimg-${process.pid}`;
 const IMAGE = 'busybox:fw';
 

@@ -9,26 +9,16 @@
  * cgroup or runc state is left once the tasks are done.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ContainerInfo, Offer } from '@agora/protocol';
-import { hasBusybox, writeDockerSave } from '../packages/agent/src/images/testing.ts';
+import { imageTestsSkipReason, writeDockerSave } from '../packages/agent/src/images/testing.ts';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { TestFramework } from './support/framework.ts';
 import { tempDir, waitFor } from './support/processes.ts';
 
-const runc = (() => {
-  try {
-    execFileSync('runc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const skip = process.getuid?.() !== 0 ? 'image containers need root' : !hasBusybox() ? 'busybox-static is not installed' : !runc ? 'runc is not installed'
-  : !existsSync('/sys/fs/cgroup/memory/cgroup.procs') ? 'no cgroup v1 memory hierarchy' : undefined;
+const skip = imageTestsSkipReason();
 const roots = [`agora-img-${process.pid}-1`, `agora-img-${process.pid}-2`];
 const image: ContainerInfo = { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox:test' }, cached: true } } };
 

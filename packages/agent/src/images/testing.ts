@@ -14,6 +14,18 @@ import { join } from 'node:path';
 export const BUSYBOX = '/bin/busybox';
 export const hasBusybox = () => existsSync(BUSYBOX);
 
+/** Why image-container tests cannot run on this machine (undefined: they can): they need root, busybox-static, runc and a cgroup v1 memory hierarchy. */
+export function imageTestsSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'image containers need root';
+  if (!hasBusybox()) return 'busybox-static is not installed';
+  try {
+    execFileSync('runc', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'runc is not installed';
+  }
+  return existsSync('/sys/fs/cgroup/memory/cgroup.procs') ? undefined : 'no cgroup v1 memory hierarchy';
+}
+
 export const IMAGE_CONFIG = {
   architecture: 'amd64',
   os: 'linux',
