@@ -80,6 +80,7 @@ export class CronEngine {
   private readonly queued = new Set<string>();
   private readonly wakes = new Map<string, number>();
   private dirty = newDirty();
+  private missedTotal = 0;
 
   constructor(readonly config: EngineConfig = DEFAULT_ENGINE_CONFIG) {}
 
@@ -92,6 +93,11 @@ export class CronEngine {
       this.index(r);
       if (r.state === 'RUNNING' || r.startedAt !== undefined) this.known.add(r.taskId);
     }
+  }
+
+  /** Occurrences recorded as missed by this engine since it was created (for the metrics). */
+  get missedRecorded(): number {
+    return this.missedTotal;
   }
 
   takeDirty(): Dirty {
@@ -200,6 +206,7 @@ export class CronEngine {
     for (const m of p.missed) {
       const job = this.jobs.get(m.job)!;
       this.putJob({ ...job, counters: { ...job.counters, missedCount: job.counters.missedCount + m.count } });
+      this.missedTotal += m.count;
       // A leader that died after persisting these records but before the cursor leaves them due
       // again (the store writes history before the cursor): the same record is not added twice.
       for (const t of m.instants) if (!this.occurrenceExists(m.job, t)) this.appendHistory({ taskId: occurrenceId(m.job, t), job: m.job, scheduledAt: t, attempt: 0, trigger: 'schedule', state: 'MISSED', createdAt: now, endedAt: now, message: m.reason });
@@ -219,6 +226,7 @@ export class CronEngine {
       this.finish({ ...r, state: 'MISSED', endedAt: now, message: 'not started within epsilon (no resources offered in time)' }, true);
       const job = this.jobs.get(r.job);
       if (job) this.putJob({ ...job, counters: { ...job.counters, missedCount: job.counters.missedCount + 1 } });
+      this.missedTotal++;
     }
     for (const k of p.kill) {
       const r = this.runs.get(k.taskId);

@@ -146,7 +146,10 @@ export class CronFramework {
   /** Runs `fn` after everything queued before it; persists what it changed; carries out effects. */
   serial<T>(fn: () => T | Promise<T>): Promise<T> {
     const next = this.queue.then(async () => {
+      // Every engine call goes through here, so occurrences missed by any of them are counted once.
+      const missedBefore = this.o.engine.missedRecorded;
       const value = await fn();
+      this.o.metrics?.missed(this.o.engine.missedRecorded - missedBefore);
       await this.flush();
       if (isEffects(value)) this.carryOut(value);
       await this.launchQueued();
@@ -182,6 +185,7 @@ export class CronFramework {
       });
     }
     for (const run of fx.failed) this.o.onFailure?.(run);
+    this.o.metrics?.finalFailure(fx.failed.length);
   }
 
   // ───────────── subscription and reconciliation ─────────────
@@ -244,7 +248,6 @@ export class CronFramework {
     const reconciliation = status.reason === 'REASON_RECONCILIATION';
     const engine = this.o.engine;
     const before = engine.runs.get(taskId);
-    const missedBefore = before ? engine.jobs.get(before.job)?.counters.missedCount ?? 0 : 0;
     this.periodic.delete(taskId);
     const fx = engine.onStatus({
       taskId,
@@ -253,7 +256,7 @@ export class CronFramework {
       ...(status.agent_id ? { agentId: status.agent_id.value } : {}),
       reconciliation,
     }, this.o.clock.now());
-    if (before && this.o.metrics) this.count(before, missedBefore, fx);
+    if (before && this.o.metrics) this.countEnd(before);
     if (this.reconciling.delete(taskId) && this.reconciling.size === 0 && !this.reconciled) {
       this.reconciled = true;
       this.reconcileTimer?.cancel();
@@ -263,17 +266,14 @@ export class CronFramework {
     return fx;
   }
 
-  /** Metrics for one update: how the run ended (if it did), occurrences missed meanwhile, final failures. */
-  private count(before: Run, missedBefore: number, fx: Effects): void {
-    const m = this.o.metrics!;
+  /** Metrics for one update: how the run ended, if it did. */
+  private countEnd(before: Run): void {
     const engine = this.o.engine;
     const now = engine.runs.get(before.taskId);
     if (now === undefined || now.state !== before.state) {
       const ended = now ?? [...(engine.history.get(before.job) ?? [])].reverse().find((r) => r.taskId === before.taskId);
-      if (ended) m.runEnded(ended);
+      if (ended) this.o.metrics!.runEnded(ended);
     }
-    m.missed((engine.jobs.get(before.job)?.counters.missedCount ?? 0) - missedBefore);
-    m.finalFailure(fx.failed.length);
   }
 
   // ───────────── time ─────────────
@@ -293,20 +293,9 @@ export class CronFramework {
     this.arm(0);
   }
 
-  private missedTotal(): number {
-    let n = 0;
-    for (const j of this.o.engine.jobs.values()) n += j.counters.missedCount;
-    return n;
-  }
-
   private tick(): Effects {
     const now = this.o.clock.now();
-    const missedBefore = this.o.metrics ? this.missedTotal() : 0;
     const fx = this.o.engine.tick(now);
-    if (this.o.metrics) {
-      this.o.metrics.missed(this.missedTotal() - missedBefore);
-      this.o.metrics.finalFailure(fx.failed.length);
-    }
     const holdMs = this.o.offerHoldMs ?? 5000;
     // Offers are kept while something is due within the hold window (frequent jobs start at once).
     const soon = this.o.engine.nextWake() - now <= holdMs;
