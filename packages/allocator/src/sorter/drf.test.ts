@@ -97,6 +97,7 @@ test('property: incremental DRF order equals the order of a sorter rebuilt from 
   fc.assert(fc.property(fc.array(op, { maxLength: 60 }), fc.boolean(), (ops, hierarchical) => {
     const s = drf('cpus:100;mem:1000', { hierarchical });
     const alloc = paths.map(() => Q(''));
+    const allocations = paths.map(() => 0); // allocation counts never go down (as in Mesos)
     const active = paths.map(() => true);
     const weights = new Map<string, number>();
     paths.forEach((p, i) => {
@@ -109,6 +110,7 @@ test('property: incremental DRF order equals the order of a sorter rebuilt from 
         const q = unwrap(ResourceQuantities.from({ cpus: o.cpus, mem: o.mem }));
         s.allocated(o.c, q);
         alloc[o.c] = alloc[o.c]!.plus(q);
+        allocations[o.c]!++;
       } else if (o.k === 'free') {
         s.unallocated(o.c, alloc[o.c]!);
         alloc[o.c] = Q('');
@@ -122,18 +124,18 @@ test('property: incremental DRF order equals the order of a sorter rebuilt from 
       }
       if (o.c % 2 === 0) s.sort();
     }
-    // Rebuild: same clients, weights and allocations (counts differ, so compare shares only
-    // where they are distinct: sort both and check each position's share).
+    // Rebuild: same clients, weights, allocations and allocation counts (the tie-breaker after the
+    // share: a subtree's count decides between subtrees of equal share), then the same order.
     const fresh = drf('cpus:100;mem:1000', { hierarchical });
     for (const [p, w] of weights) fresh.updateWeight(p, w);
     paths.forEach((p, i) => {
       fresh.add(i, p);
-      if (!alloc[i]!.isEmpty()) fresh.allocated(i, alloc[i]!);
+      if (allocations[i]! > 0) fresh.allocated(i, alloc[i]!);
+      for (let n = 1; n < allocations[i]!; n++) fresh.allocated(i, Q(''));
       if (active[i]) fresh.activate(i);
     });
     const a = s.sort();
     const b = fresh.sort();
-    if (a.length !== b.length) return false;
-    return a.every((c, i) => Math.abs(s.share(c) - fresh.share(b[i]!)) < 1e-12);
+    return a.length === b.length && a.every((c, i) => c === b[i] && Math.abs(s.share(c) - fresh.share(c)) < 1e-12);
   }), { numRuns: 300 });
 });
