@@ -10,6 +10,9 @@
  *    killed — are all delivered;
  *  - an executor killed while the agent is down gets its terminal update once the agent is back
  *    (TASK_FAILED, REASON_EXECUTOR_TERMINATED), and a later kill of a surviving task works.
+ * And the agent is SIGKILLed at random moments of launches (while it writes the checkpoints): it
+ * must always start again (a half-written checkpoint is incomplete, not corrupt) and no task may
+ * stay in TASK_STAGING.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -255,6 +258,43 @@ test('process executors: one killed while the agent is down gets TASK_FAILED on 
 
     await fw.driver.kill({ value: keep });
     await fw.waitForState(keep, 'TASK_KILLED', 20_000);
+  } finally {
+    await fw.teardown();
+  }
+});
+
+test('agent SIGKILLed at random moments of a launch (checkpoint writes under way): it always starts again, and no task is left staging', async () => {
+  const n = await startNode([]);
+  const [agentId] = await waitFor('the agent to register', async () => ((await activeAgents(n)).length === 1 ? activeAgents(n) : undefined), 60_000, 100);
+  const fw = new TestFramework(n.masterUrl, { name: 'recovery-mid-launch', checkpoint: true, failover_timeout: 3600 }).start();
+  // Seeded, so that a failing round can be replayed: AGORA_E2E_SEED=<seed>.
+  const seed = Number(process.env.AGORA_E2E_SEED ?? Date.now() % 100_000);
+  let x = seed;
+  const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const launched: string[] = [];
+  try {
+    for (let round = 0; round < 8; round++) {
+      const offer = await fw.takeOffer(agentId);
+      const ids = (await fw.launch(offer, [1, 2, 3].map((i) => ({ name: `r${round}-${i}`, command: 'sleep 600' })))).map((t) => t.task_id.value);
+      launched.push(...ids);
+      // 0–120 ms: from before the agent has the launch, through its checkpoint writes, to the executors starting.
+      const delay = Math.floor(rand() * 120);
+      await new Promise((r) => setTimeout(r, delay));
+      await n.agent.kill();
+      const agent = n.restartAgent();
+      const outcome = await Promise.race([
+        waitFor(`agent run ${round + 1} to re-register`, async () => ((await activeAgents(n)).includes(agentId!) ? 'registered' : undefined), 30_000, 50),
+        agent.exited.then((code) => `exited (${String(code)})`),
+      ]);
+      assert.equal(outcome, 'registered', `seed ${seed}, round ${round}, killed ${delay} ms after the launch: the agent ${outcome}:\n${agent.log().slice(-3000)}`);
+    }
+    // Every task launched is running (it was launched before the kill, or after the restart) or
+    // reported lost/failed (the kill came first): none is left staging on the master.
+    for (const t of launched) {
+      await waitFor(`${t} (seed ${seed}) to get past staging (seen: ${fw.statesOf(t).join(', ')})`, () => (fw.statesOf(t).some((s) => s !== 'TASK_STAGING') ? true : undefined), 60_000, 100);
+    }
+    const states = launched.map((t) => fw.statesOf(t).at(-1));
+    console.log(`seed ${seed}: ${launched.length} tasks: ${[...new Set(states)].map((s) => `${s} ×${states.filter((y) => y === s).length}`).join(', ')}`);
   } finally {
     await fw.teardown();
   }

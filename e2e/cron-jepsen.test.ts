@@ -170,6 +170,12 @@ async function scenario(): Promise<void> {
     if (new Set(all).size !== all.length) problems.push(`${job}: some occurrence ran twice (${all.join(' ')})`);
     for (const s of all) if ((s - start) % PERIOD_MS !== 0) problems.push(`${job}: a run for ${s}, which is not a scheduled time`);
   }
+  // The restarted agent must still be running: an agent that cannot recover after a SIGKILL leaves
+  // the runs it held in STAGING on the master (the ping timeout is far away). Named with its log.
+  for (const d of extra) {
+    const code = d.proc.exitCode ?? d.proc.signalCode;
+    if (code !== null) problems.push(`${d.name} exited (${String(code)}): ${d.log().trim().split('\n').slice(-4).join(' | ').slice(0, 1500)}`);
+  }
   const skews = lines.map(([, s, b]) => Number(b) - Number(s)).sort((a, b) => a - b);
   process.stderr.write(`cron jepsen: ${lines.length} runs over ${windows.length} windows × ${JOBS.length} jobs; start skew median ${skews[Math.floor(skews.length / 2)]} ms, max ${skews[skews.length - 1]} ms\n`);
   if (problems.length > 0) {

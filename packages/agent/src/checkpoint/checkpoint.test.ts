@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { internal, TaskState } from '@agora/protocol';
 import { silentLogger } from '@agora/runtime';
 import { Checkpointer, type RunRef } from './checkpointer.ts';
@@ -102,7 +102,7 @@ test('the checkpoints read back as written: agent, frameworks, runs with PID and
 
 test('nothing checkpointed: nothing to recover', withDir((dir) => {
   const r = readCheckpoint(new MetaLayout(dir), { strict: true });
-  assert.deepEqual(r, { ok: true, value: { state: undefined, problems: [] } });
+  assert.deepEqual(r, { ok: true, value: { state: undefined, problems: [], incomplete: [] } });
 }));
 
 test('a corrupt framework.info: strict fails naming the file; non-strict skips that framework and recovers the other', withDir((dir) => {
@@ -146,4 +146,61 @@ test('the AgentInfo is needed even when not strict; removing an executor or fram
   writeFileSync(layout.agentInfoFile('S1'), 'nope');
   const r = readCheckpoint(layout, { strict: false });
   assert.ok(!r.ok && r.error.includes('slave.info'));
+}));
+
+/** Every regular file and symlink under `dir`, relative to it. */
+function filesUnder(dir: string, at = dir): string[] {
+  return readdirSync(at, { withFileTypes: true }).flatMap((e) => {
+    const p = join(at, e.name);
+    return e.isDirectory() ? filesUnder(dir, p) : [relative(dir, p)];
+  });
+}
+
+test('a SIGKILL at any moment leaves checkpoints a strict agent recovers from: each file missing in turn (its directory made, a temporary file beside it)', withDir((dir) => {
+  const source = join(dir, 'source');
+  const { layout } = checkpointTwo(source);
+  const all = filesUnder(layout.metaDir);
+  // Without its AgentInfo (or the link to it) there is no agent to recover: written once, at registration, before anything else.
+  const essential = (f: string) => basename(f) === 'slave.info' || f === join('slaves', 'latest');
+  // Files whose absence loses nothing: the rest of the piece is recovered as it is.
+  const optional = (f: string) => ['boot_id', 'forked.pid', 'task.updates', 'latest'].includes(basename(f));
+  let cases = 0;
+  for (const f of all.filter((x) => !essential(x))) {
+    const copy = join(dir, `case-${++cases}`);
+    cpSync(source, copy, { recursive: true, verbatimSymlinks: true });
+    const caseLayout = new MetaLayout(copy);
+    const gone = join(caseLayout.metaDir, f);
+    rmSync(gone);
+    writeFileSync(join(dirname(gone), `.${basename(gone)}.tmp-1-1`), '{"half');
+    assert.ok(statSync(dirname(gone)).isDirectory());
+    const r = readCheckpoint(caseLayout, { strict: true });
+    assert.ok(r.ok, `${f} missing: ${r.ok ? '' : r.error}`);
+    assert.ok(r.value.state, f);
+    assert.deepEqual(r.value.problems, [], f);
+    const names = r.value.incomplete.join('\n');
+    if (optional(f)) assert.equal(names, '', `${f} is optional`);
+    else assert.ok(names.includes(basename(f)), `${f} missing is named: ${names}`);
+    const tasks = r.value.state.frameworks.flatMap((fw) => fw.executors.flatMap((e) => e.run?.tasks ?? [])).map((t) => t.task.task_id.value).sort();
+    // A task is left out exactly when its framework, executor, run or own info is missing.
+    const lost = ['fw-1', 'fw-2'].filter((fw) => !optional(f) && f.includes(`/${fw}/`)).map((fw) => `t-${fw}`);
+    const kept = ['t-fw-1', 't-fw-2'].filter((t) => !lost.includes(t) || f === join('resources', 'resources.info'));
+    assert.deepEqual(tasks, kept, f);
+  }
+  assert.ok(cases >= 10, `${cases} cases`);
+}));
+
+test('a removal cut short: a run link without its run, or several runs without a link, leaves the executor out (strict)', withDir((dir) => {
+  const { layout, runs } = checkpointTwo(dir);
+  const r1 = runs[0]!;
+  rmSync(layout.runDir('S1', r1.frameworkId, r1.executorId, r1.containerId), { recursive: true });
+  const r2 = runs[1]!;
+  const runsDir = layout.runsDir('S1', r2.frameworkId, r2.executorId);
+  rmSync(join(runsDir, 'latest'));
+  cpSync(join(runsDir, r2.containerId), join(runsDir, 'c-older'), { recursive: true });
+  const r = readCheckpoint(layout, { strict: true });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  assert.deepEqual(r.value.state!.frameworks.map((f) => [f.info.id!.value, f.executors.length]).sort(), [['fw-1', 1], ['fw-2', 0]]);
+  assert.equal(r.value.state!.frameworks.find((f) => f.info.id!.value === 'fw-1')!.executors[0]!.run, undefined);
+  // The dangling link reads as no run at all (nothing to name); the two unlinked runs are named.
+  assert.deepEqual(r.value.incomplete.map((x) => x.includes('2 runs')), [true]);
 }));

@@ -6,8 +6,15 @@
  * error, so the agent refuses to start and says which file. Non-strict: a corrupt piece is
  * skipped (a framework with a corrupt framework.info, an executor with a corrupt executor.info or
  * run, a task with a corrupt task.info or task.updates), each skip is reported in `problems`, and
- * the rest is recovered. Missing files that a crash can leave missing (a run without pids, a task
- * without updates) are not problems.
+ * the rest is recovered.
+ *
+ * Missing is not corrupt. Every file is written atomically into a directory created just before
+ * it, and a tree is removed file by file, so an agent killed at any moment can leave a directory
+ * without its file: a framework without framework.info, an executor without executor.info, a run
+ * without run.info or forked.pid, a task without task.info or task.updates. As in Mesos, such a
+ * piece was never complete (or was being removed): it is left out, strict or not, and named in
+ * `incomplete` — an agent must always be able to restart after a SIGKILL. The master learns of a
+ * task left out this way when the agent re-registers without it (it is reconciled as lost).
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -63,9 +70,16 @@ export interface ReadResult {
   state: RecoveredState | undefined;
   /** What was skipped (non-strict only; strict stops at the first). */
   problems: string[];
+  /** Pieces left out because a crash left them unwritten or half-removed (not errors; logged). */
+  incomplete: string[];
 }
 
 class Corrupt {
+  constructor(readonly message: string) {}
+}
+
+/** A piece whose file is missing: left out, never fatal. */
+class Incomplete {
   constructor(readonly message: string) {}
 }
 
@@ -78,9 +92,9 @@ function readText(path: string): string | undefined {
   }
 }
 
-function readMessage<T>(path: string, type: Decoder<T>): T {
+function readMessage<T>(path: string, type: Decoder<T>, missing: 'corrupt' | 'incomplete' = 'incomplete'): T {
   const text = readText(path);
-  if (text === undefined) throw new Corrupt(`${path} is missing`);
+  if (text === undefined) throw missing === 'corrupt' ? new Corrupt(`${path} is missing`) : new Incomplete(`${path} is missing`);
   const json = parseJson(text);
   if (!json.ok) throw new Corrupt(`${path} is corrupt: ${json.error.message}`);
   const m = decode(type, json.value);
@@ -109,7 +123,7 @@ const KINDS: readonly string[] = ['command', 'custom', 'default'];
 
 function readRunInfo(path: string): RunInfo {
   const text = readText(path);
-  if (text === undefined) throw new Corrupt(`${path} is missing`);
+  if (text === undefined) throw new Incomplete(`${path} is missing`);
   const json = parseJson(text);
   const v = json.ok ? (json.value as { kind?: unknown; launcher?: unknown; starttime?: unknown }) : undefined;
   if (
@@ -127,11 +141,16 @@ function readRunInfo(path: string): RunInfo {
 
 export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): Result<ReadResult, string> {
   const problems: string[] = [];
-  /** Runs `fn`; a Corrupt in it is fatal (strict) or skipped and recorded (non-strict). */
+  const incomplete: string[] = [];
+  /** Runs `fn`; a Corrupt in it is fatal (strict) or skipped and recorded (non-strict); an Incomplete is skipped. */
   const attempt = <T>(fn: () => T): T | undefined => {
     try {
       return fn();
     } catch (e) {
+      if (e instanceof Incomplete) {
+        incomplete.push(e.message);
+        return undefined;
+      }
       if (!(e instanceof Corrupt)) throw e;
       if (opts.strict) throw e;
       problems.push(e.message);
@@ -140,7 +159,7 @@ export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): R
   };
   try {
     const link = layout.latestAgentLink();
-    if (!existsSync(link)) return ok({ state: undefined, problems });
+    if (!existsSync(link)) return ok({ state: undefined, problems, incomplete });
     let agentId: string;
     try {
       agentId = basename(readlinkSync(link));
@@ -148,7 +167,7 @@ export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): R
       throw new Corrupt(`${link} is not a readable link: ${(e as Error).message}`);
     }
     // Without its AgentInfo the agent cannot be recovered at all, strict or not.
-    const agentInfo = readMessage(layout.agentInfoFile(agentId), AgentInfo);
+    const agentInfo = readMessage(layout.agentInfoFile(agentId), AgentInfo, 'corrupt');
     const bootId = readText(layout.bootIdFile())?.trim();
     const resources = attempt(() => readResources(layout.resourcesFile())) ?? [];
     const frameworks: RecoveredFramework[] = [];
@@ -165,9 +184,9 @@ export function readCheckpoint(layout: MetaLayout, opts: { strict: boolean }): R
       }
       frameworks.push(fw);
     }
-    return ok({ state: { bootId, resources, agentId, agentInfo, frameworks }, problems });
+    return ok({ state: { bootId, resources, agentId, agentInfo, frameworks }, problems, incomplete });
   } catch (e) {
-    if (e instanceof Corrupt) return err(e.message);
+    if (e instanceof Corrupt || e instanceof Incomplete) return err(e.message);
     throw e;
   }
 }
@@ -197,16 +216,20 @@ function readExecutor(layout: MetaLayout, agentId: string, fid: string, eid: str
     } catch (e) {
       throw new Corrupt(`${latestLink} is not a readable link: ${(e as Error).message}`);
     }
-    if (!existsSync(layout.runDir(agentId, fid, eid, containerId))) throw new Corrupt(`${latestLink} points at a run that does not exist`);
+    // Only a removal cut short leaves the link without its run.
+    if (!existsSync(layout.runDir(agentId, fid, eid, containerId))) throw new Incomplete(`${latestLink} points at a run that does not exist`);
   } else {
     // A crash between creating the run and linking it: the only run there is.
     const runs = list(runsDir);
-    if (runs.length > 1) throw new Corrupt(`${runsDir} has ${runs.length} runs and no 'latest' link`);
+    // Several runs and no link: only a removal cut short (the link is replaced, never removed, otherwise).
+    if (runs.length > 1) throw new Incomplete(`${runsDir} has ${runs.length} runs and no 'latest' link`);
     containerId = runs[0];
   }
   if (containerId === undefined) return { info, run: undefined };
   const run = layout.runDir(agentId, fid, eid, containerId);
-  const runInfo = readRunInfo(layout.runInfoFile(run));
+  // A run without run.info was never launched (it is written before the launch), or is being removed.
+  const runInfo = attempt(() => readRunInfo(layout.runInfoFile(run)));
+  if (runInfo === undefined) return { info, run: undefined };
   const pid = readNumber(layout.forkedPidFile(run));
   const starttime = pid === undefined ? undefined : runInfo.starttime;
   const tasks: RecoveredTask[] = [];

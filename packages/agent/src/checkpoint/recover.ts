@@ -56,8 +56,9 @@ const runsOf = (state: RecoveredState) =>
 export async function recoverAgent(o: RecoverOptions): Promise<Result<RecoverOutcome, string>> {
   const read = readCheckpoint(o.layout, { strict: o.strict });
   if (!read.ok) return err(`cannot recover from the checkpoints in ${o.layout.metaDir}: ${read.error} (start with --strict=false to recover what is readable, or --recover=cleanup)`);
-  const { state, problems } = read.value;
+  const { state, problems, incomplete } = read.value;
   for (const p of problems) o.logger.error({ problem: p }, 'skipping a corrupt checkpoint (--strict=false)');
+  for (const p of incomplete) o.logger.warn({ piece: p }, 'leaving out a checkpoint the previous agent did not finish writing or removing');
   const outcome: RecoverOutcome = { agentId: undefined, port: undefined, rebooted: false, adopted: 0, ended: 0, tasks: 0, pendingUpdates: 0, problems };
   if (!state) return ok(outcome);
   outcome.rebooted = state.bootId !== undefined && o.bootId !== undefined && state.bootId !== o.bootId;
