@@ -3,6 +3,8 @@
  * `/v2/events`) get the events whose type they asked for (all when they named none). Delivery is
  * best effort and unordered across types, as Marathon documents: consumers re-read state.
  */
+import type { Instance } from '../core/instance.ts';
+
 export interface MarathonEvent {
   readonly eventType: string;
   readonly timestamp: string;
@@ -39,4 +41,9 @@ export class EventBus {
   history(): readonly MarathonEvent[] {
     return this.recent;
   }
+}
+
+/** The body of an `instance_changed_event` for `i` in `condition` (Marathon's field names). */
+export function instanceEvent(i: Instance, condition: string): Record<string, unknown> {
+  return { instanceId: i.id, condition, runSpecId: i.appId, agentId: i.agentId, host: i.host, runSpecVersion: i.version };
 }
