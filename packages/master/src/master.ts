@@ -11,7 +11,7 @@
 import {
   PARTITION_AWARE_STATES, encodeJson, isTerminalState,
   type AgentID, type ExecutorID, type MasterInfo, type Offer, type TaskState, type TaskStatus, type TaskStatusReason,
-  type internal, type QuotaConfig, type scheduler, type Unavailability,
+  type internal, type QuotaConfig, type scheduler,
 } from '@agora/protocol';
 import { Resources } from '@agora/resources';
 import type { Clock, Logger, MetricsRegistry, Timer } from '@agora/runtime';
@@ -22,6 +22,8 @@ import { BoundedList } from './registry/bounded.ts';
 import { FrameworkRecord } from './registry/framework.ts';
 import { applyStatus, taskView, type TaskRecord } from './registry/task.ts';
 import type { OperatorEvents } from './operator/event-stream.ts';
+import { forgetInverseOffersOf, sendInverseOffer } from './maintenance/inverse-offers.ts';
+import { MaintenanceState } from './maintenance/state.ts';
 import type { RegistryOp, RegistryPort } from './registrar/registrar.ts';
 
 export interface MasterDeps {
@@ -83,6 +85,8 @@ export class Master {
   readonly quotas = new Map<string, QuotaConfig>();
   /** Agents recovered from the registry after this master was elected, until they re-register or time out. */
   readonly recoveredAgents = new Map<string, RecoveredAgent>();
+  /** The maintenance schedule, machine modes and outstanding inverse offers (maintenance/). */
+  readonly maintenance = new MaintenanceState();
   /**
    * The durable registry (registrar/). Undefined with `--registry=in_memory`: then nothing waits
    * for a write and every transition happens synchronously.
@@ -378,6 +382,7 @@ export class Master {
         resources: d.resources.toProto(fw.refinement ? 'POST_REFINEMENT' : 'PRE_REFINEMENT'),
       };
       if (agent.info.domain) offer.domain = agent.info.domain;
+      if (agent.unavailability) offer.unavailability = agent.unavailability;
       if (agent.info.attributes?.length) offer.attributes = agent.info.attributes;
       const executors = fw.executors.get(agent.id);
       if (executors && executors.size > 0) offer.executor_ids = [...executors.keys()].map((value) => ({ value }));
@@ -467,30 +472,10 @@ export class Master {
     this.metrics.timer('allocator/mesos/allocation_run_ms').record(run.durationMs);
     this.allocationRuns++;
     this.makeOffers(run.offers);
-    for (const io of run.inverseOffers) this.sendInverseOffer(io.frameworkId, io.agentId, io.unavailability);
+    for (const io of run.inverseOffers) sendInverseOffer(this, io.frameworkId, io.agentId, io.unavailability);
   }
 
   allocationRuns = 0;
-
-  private sendInverseOffer(frameworkId: string, agentId: string, unavailability: Unavailability): void {
-    const fw = this.frameworks.get(frameworkId);
-    const agent = this.agents.get(agentId);
-    if (!fw || !agent) return;
-    this.sendEvent(fw, {
-      type: 'INVERSE_OFFERS',
-      inverse_offers: {
-        inverse_offers: [
-          {
-            id: { value: this.nextOfferId() },
-            framework_id: { value: fw.id },
-            agent_id: { value: agent.id },
-            url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: '/slave(1)' },
-            unavailability,
-          },
-        ],
-      },
-    });
-  }
 
   // ───────────────────────────── framework life cycle ─────────────────────────────
 
@@ -513,6 +498,7 @@ export class Master {
     fw.failoverTimer?.cancel();
     fw.heartbeatTimer?.cancel();
     this.rescindOffersOf(fw.offers, 'framework removed');
+    forgetInverseOffersOf(this, fw.id);
     const agentIds = new Set<string>();
     for (const t of fw.tasks.values()) agentIds.add(t.task.agent_id.value);
     for (const id of fw.executors.keys()) agentIds.add(id);

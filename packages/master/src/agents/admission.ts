@@ -9,13 +9,15 @@
 import type { internal } from '@agora/protocol';
 import type { Master } from '../master.ts';
 import type { AgentChannel } from '../registry/agent.ts';
-import { parseTotal, registerAgent, reregisterAgent, type Admission } from './register.ts';
+import { agentIp, downMachineRefusal, parseTotal, registerAgent, reregisterAgent, type Admission } from './register.ts';
 
 export function admitRegistration(m: Master, channel: AgentChannel, msg: internal.RegisterAgent, done: (a: Admission) => void): void {
   const info = msg.agent_info;
   if (info.hostname.trim() === '') return done({ ok: false, message: "Agent's hostname is empty" });
   const total = parseTotal(info, msg.checkpointed_resources ?? []);
   if (!total.ok) return done(total);
+  const refused = downMachineRefusal(m, info.hostname, agentIp(channel, msg.ip, info.hostname));
+  if (refused) return done(refused);
   const id = m.nextAgentId();
   m.persist({ type: 'ADMIT', info: { ...info, id: { value: id } } }, () => done(registerAgent(m, channel, msg, id)));
 }
@@ -25,6 +27,8 @@ export function admitReregistration(m: Master, channel: AgentChannel, msg: inter
   if (m.goneAgents.has(id) || m.agents.has(id) || m.recoveredAgents.has(id)) return done(reregisterAgent(m, channel, msg));
   const total = parseTotal(msg.agent_info, msg.checkpointed_resources ?? []);
   if (!total.ok) return done(total);
+  const refused = downMachineRefusal(m, msg.agent_info.hostname, agentIp(channel, msg.ip, msg.agent_info.hostname));
+  if (refused) return done(refused);
   // reregisterAgent re-checks everything: the agent may have been marked gone meanwhile.
   m.persist({ type: 'ADMIT', info: { ...msg.agent_info, id: { value: id } } }, () => done(reregisterAgent(m, channel, msg)));
 }

@@ -9,6 +9,7 @@ import { isTerminalState } from '@agora/protocol';
 import { every } from '@agora/runtime';
 import type { Master } from '../master.ts';
 import type { AgentRecord } from '../registry/agent.ts';
+import { rescindInverseOffersOn } from '../maintenance/inverse-offers.ts';
 
 export function startPinging(m: Master, agent: AgentRecord): void {
   agent.pingTimer?.cancel();
@@ -41,6 +42,7 @@ export function agentDisconnected(m: Master, agent: AgentRecord): void {
   agent.disconnectedAt = m.clock.now();
   m.allocator.deactivateAgent(agent.id);
   m.rescindOffersOf(agent.offers, 'agent disconnected');
+  rescindInverseOffersOn(m, agent.id, true);
   // Tasks of frameworks that do not checkpoint cannot survive an agent restart: they are lost now.
   for (const t of [...agent.allTasks()]) {
     const fw = m.frameworks.get(t.task.framework_id.value);
@@ -110,6 +112,7 @@ function unreachableNow(m: Master, agent: AgentRecord, why: string, now: number)
  */
 export function dropAgent(m: Master, agent: AgentRecord, why: string): void {
   agent.pingTimer?.cancel();
+  rescindInverseOffersOn(m, agent.id, false);
   for (const fw of m.frameworks.values()) {
     fw.executors.delete(agent.id);
     m.sendEvent(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });

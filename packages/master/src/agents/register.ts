@@ -47,6 +47,7 @@ function agentSpec(a: AgentRecord): AgentSpec {
     attributes: a.info.attributes ?? [],
   };
   if (a.info.domain) spec.domain = a.info.domain;
+  if (a.unavailability) spec.unavailability = a.unavailability;
   return spec;
 }
 
@@ -80,6 +81,20 @@ function peerHost(channel: AgentChannel): string | undefined {
   return host?.replace(/^::ffff:/, '');
 }
 
+/** The agent's IP as the master records it: what it announces, else the peer address of its channel. */
+export function agentIp(channel: AgentChannel, announced: string | undefined, hostname: string): string {
+  return announced ?? peerHost(channel) ?? hostname;
+}
+
+/**
+ * Agents on a machine that is DOWN for maintenance may not register or re-register until
+ * STOP_MAINTENANCE (Mesos refuses them and tells them to shut down).
+ */
+export function downMachineRefusal(m: Master, hostname: string, ip: string): Admission | undefined {
+  if (!m.maintenance.isDown(hostname, ip)) return undefined;
+  return { ok: false, message: `Refusing registration: machine {hostname: '${hostname}', ip: '${ip}'} is DOWN for maintenance (until STOP_MAINTENANCE / machine/up)` };
+}
+
 /** `id`: chosen by the caller when the admission was written to the registry first. */
 export function registerAgent(m: Master, channel: AgentChannel, msg: internal.RegisterAgent, id?: string): Admission {
   const info = msg.agent_info;
@@ -91,9 +106,13 @@ export function registerAgent(m: Master, channel: AgentChannel, msg: internal.Re
       removeAgent(m, existing, 'REASON_AGENT_RESTARTED', `Agent ${existing.id} at ${info.hostname}:${info.port} restarted and registered anew`);
     }
   }
+  const ip = agentIp(channel, msg.ip, info.hostname);
+  const refused = downMachineRefusal(m, info.hostname, ip);
+  if (refused) return refused;
   id ??= m.nextAgentId();
   const agent = new AgentRecord(id, info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
-  agent.ip = msg.ip ?? peerHost(channel) ?? info.hostname;
+  agent.ip = ip;
+  agent.unavailability = m.maintenance.unavailabilityOf(agent.hostname, ip);
   agent.channel = channel;
   m.agents.set(id, agent);
   m.allocator.addAgent(id, agentSpec(agent), new Map());
@@ -112,6 +131,9 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
   if (m.goneAgents.has(id)) return { ok: false, message: `Agent ${id} has been marked gone` };
   const total = parseTotal(msg.agent_info, msg.checkpointed_resources ?? []);
   if (!total.ok) return total;
+  const ip = agentIp(channel, msg.ip, msg.agent_info.hostname);
+  const refused = downMachineRefusal(m, msg.agent_info.hostname, ip);
+  if (refused) return refused;
   const known = m.agents.get(id);
   if (known) return reconnectKnown(m, known, channel, msg, total.value);
 
@@ -121,7 +143,8 @@ export function reregisterAgent(m: Master, channel: AgentChannel, msg: internal.
   m.recoveredAgents.delete(id);
   const agent = new AgentRecord(id, msg.agent_info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
   if (recovered?.deactivated) agent.deactivated = true;
-  agent.ip = msg.ip ?? peerHost(channel) ?? msg.agent_info.hostname;
+  agent.ip = ip;
+  agent.unavailability = m.maintenance.unavailabilityOf(agent.hostname, ip);
   agent.reregisteredTime = m.nowSeconds();
   agent.channel = channel;
   m.agents.set(id, agent);

@@ -78,6 +78,12 @@ export class AllocatorAdapter implements AllocatorPort {
   updateUnavailability(id: string, unavailability: Parameters<Allocator['updateUnavailability']>[1]): void {
     this.check('updateUnavailability', this.engine.updateUnavailability(id, unavailability));
   }
+  updateInverseOffer(agentId: string, frameworkId: string, response: Parameters<Allocator['updateInverseOffer']>[2], now: number): void {
+    this.check('updateInverseOffer', this.engine.updateInverseOffer(agentId, frameworkId, response, now));
+  }
+  inverseOfferStatuses() {
+    return this.engine.inverseOfferStatuses();
+  }
 
   recoverResources(frameworkId: string, agentId: string, resources: Resources, refuseSeconds: number | undefined, now: number): void {
     const filter = refuseSeconds === undefined ? undefined : { refuseSeconds };

@@ -3,7 +3,7 @@
  * drives it (every method is synchronous and deterministic given `now` and the RNG the adapter
  * was built with); `allocate` returns decisions, the master turns them into offers.
  */
-import type { AgentCapability, Attribute, DomainInfo, FrameworkInfo, Unavailability } from '@agora/protocol';
+import type { AgentCapability, Attribute, DomainInfo, FrameworkInfo, InverseOfferStatusValue, Unavailability } from '@agora/protocol';
 import type { ResourceLimits, ResourceQuantities, Resources } from '@agora/resources';
 import type { Result } from '@agora/protocol';
 import type { WhyNoOffer } from '@agora/allocator';
@@ -58,6 +58,13 @@ export interface AllocatorPort {
   activateAgent(id: string): void;
   deactivateAgent(id: string): void;
   updateUnavailability(id: string, unavailability: Unavailability | undefined): void;
+  /**
+   * A framework answered an inverse offer for the agent (`status`), or the master rescinded it
+   * (no status); `refuseSeconds` keeps it from getting another one for the agent until then.
+   */
+  updateInverseOffer(agentId: string, frameworkId: string, response: { status?: InverseOfferStatusValue; refuseSeconds?: number }, now: number): void;
+  /** The latest answers (ms timestamps) per agent under maintenance and framework. */
+  inverseOfferStatuses(): ReadonlyMap<string, ReadonlyMap<string, { status: InverseOfferStatusValue; at: number }>>;
 
   /** Resources the framework no longer holds on the agent; a decline's filter applies if `refuseSeconds` is set. */
   recoverResources(frameworkId: string, agentId: string, resources: Resources, refuseSeconds: number | undefined, now: number): void;

@@ -27,6 +27,7 @@ export function applyRecovery(m: Master, contents: RegistryContents): void {
     else m.goneAgents.set(id, a.at!);
   }
   if (contents.weights.length > 0) m.allocator.updateWeights(contents.weights);
+  if (contents.maintenance) m.maintenance.restore(contents.maintenance);
   if (contents.quotas.length > 0) {
     const r = updateQuota(m, contents.quotas, true);
     if (!r.ok) m.log.error({ error: r.error }, 'the recovered quota does not apply; continuing without it');

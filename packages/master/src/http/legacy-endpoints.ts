@@ -2,10 +2,14 @@
  * The pre-v1 JSON endpoints that tools and UIs still use (reference §4): `/master/state` and its
  * aliases, `/master/state-summary`, `/master/frameworks`, `/master/slaves`, `/master/tasks`,
  * `/master/roles`, `/master/flags`, `/master/weights`, `/master/health`, `/master/redirect`,
- * `/master/teardown`, `/version`, `/health`, `/metrics/snapshot` and Prometheus `/metrics`.
+ * `/master/teardown`, `/master/maintenance/{schedule,status}`, `/master/machine/{down,up}`,
+ * `/version`, `/health`, `/metrics/snapshot` and Prometheus `/metrics`.
  * State endpoints accept `?jsonp=`; unknown query parameters are ignored.
  */
+import { decode, formatDecodeError, MachineID, MaintenanceSchedule } from '@agora/protocol';
 import { isValidRole, Resources } from '@agora/resources';
+import { startMaintenance, stopMaintenance, updateSchedule } from '../maintenance/operations.ts';
+import { maintenanceStatus } from '../maintenance/status.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest, MetricsRegistry } from '@agora/runtime';
 import type { Master } from '../master.ts';
 import { agentJson, frameworkJson, recoveredAgentJson, stateJson, stateSummaryJson, tasksJson } from '../operator/state-json.ts';
@@ -13,7 +17,7 @@ import { frameworkAllocated } from '../operator/views.ts';
 import { usagePoller } from '../usage/poller.ts';
 import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
-import { persistWeights } from './operator-endpoint.ts';
+import { answerMaintenance, persistWeights } from './operator-endpoint.ts';
 import { text } from './scheduler-endpoint.ts';
 
 const JSONP = /^[A-Za-z_$][\w$.]*$/;
@@ -27,6 +31,14 @@ function json(req: FastifyRequest, reply: FastifyReply, body: unknown): FastifyR
     return reply.code(200).header('content-type', 'text/javascript').send(`${cb}(${payload});`);
   }
   return reply.code(200).header('content-type', 'application/json').send(payload);
+}
+
+function parseBody(req: FastifyRequest): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '') };
+  } catch (e) {
+    return { ok: false, error: `invalid JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
 }
 
 function intParam(q: Record<string, unknown>, name: string, dflt: number): number | string {
@@ -118,6 +130,30 @@ export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Lea
     m.removeFramework(fw, 'operator teardown');
     return reply.code(200).send();
   }));
+  // Maintenance (Mesos's pre-v1 endpoints; they answer 200 where the v1 calls answer 202).
+  app.get('/master/maintenance/schedule', leaderOnly((req, reply) => json(req, reply, m.maintenance.schedule)));
+  app.post('/master/maintenance/schedule', leaderOnly((req, reply) => {
+    const body = parseBody(req);
+    if (!body.ok) return text(reply, 400, `Failed to parse the maintenance schedule: ${body.error}`);
+    const schedule = decode(MaintenanceSchedule, body.value);
+    if (!schedule.ok) return text(reply, 400, `Failed to parse the maintenance schedule: ${formatDecodeError(schedule.error)}`);
+    return answerMaintenance(reply, updateSchedule(m, schedule.value), 200);
+  }));
+  app.get('/master/maintenance/status', leaderOnly((req, reply) => json(req, reply, maintenanceStatus(m))));
+  for (const [url, op] of [['/master/machine/down', startMaintenance], ['/master/machine/up', stopMaintenance]] as const) {
+    app.post(url, leaderOnly((req, reply) => {
+      const body = parseBody(req);
+      if (!body.ok) return text(reply, 400, `Failed to parse the list of machines: ${body.error}`);
+      if (!Array.isArray(body.value)) return text(reply, 400, 'Failed to parse the list of machines: expected a JSON array of {"hostname", "ip"}');
+      const ids: MachineID[] = [];
+      for (const [i, x] of body.value.entries()) {
+        const id = decode(MachineID, x);
+        if (!id.ok) return text(reply, 400, `Failed to parse the list of machines: [${i}]: ${formatDecodeError(id.error)}`);
+        ids.push(id.value);
+      }
+      return answerMaintenance(reply, op(m, ids, 'machines'), 200);
+    }));
+  }
   // Any master answers: 307 to the leader (a leader names itself), no path kept; 503 without one.
   app.get('/master/redirect', (_req, reply) => {
     const leader = leadership.leaderAddress();

@@ -11,6 +11,9 @@ import { isValidRole, Resources } from '@agora/resources';
 import type { Master } from '../master.ts';
 import { markGone } from '../agents/gone.ts';
 import { updateQuota } from '../operator/quota.ts';
+import { startMaintenance, stopMaintenance, updateSchedule, type MaintenanceError } from '../maintenance/operations.ts';
+import { maintenanceStatus } from '../maintenance/status.ts';
+import type { Result } from '@agora/protocol';
 import { frameworkAllocated, getAgents, getExecutors, getFrameworks, getState, getTasks } from '../operator/views.ts';
 import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
@@ -21,6 +24,12 @@ const PROCESS_CALLS = new Set(['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_ME
 /** Writes the current weights to the registry, then answers. */
 export function persistWeights(m: Master, then: () => void, failed: (why: string) => void): void {
   m.persist({ type: 'WEIGHTS', weights: [...m.allocator.weights()].map(([role, weight]) => ({ role, weight })) }, then, failed);
+}
+
+/** Answers a maintenance call once it is applied (written to the registry first): `code`, or 400/503 with the reason. */
+export function answerMaintenance(reply: FastifyReply, outcome: Promise<Result<void, MaintenanceError>>, code: 200 | 202): FastifyReply {
+  void outcome.then((r) => (r.ok ? reply.code(code).send() : text(reply, r.error.code, r.error.message)));
+  return reply;
 }
 
 function respond(reply: FastifyReply, body: master.Response): FastifyReply {
@@ -155,9 +164,15 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
         return reply;
       }
       case 'GET_MAINTENANCE_STATUS':
-        return respond(reply, { type, get_maintenance_status: { status: {} } });
+        return respond(reply, { type, get_maintenance_status: { status: maintenanceStatus(m) } });
       case 'GET_MAINTENANCE_SCHEDULE':
-        return respond(reply, { type, get_maintenance_schedule: { schedule: {} } });
+        return respond(reply, { type, get_maintenance_schedule: { schedule: m.maintenance.schedule } });
+      case 'UPDATE_MAINTENANCE_SCHEDULE':
+        return answerMaintenance(reply, updateSchedule(m, call.update_maintenance_schedule!.schedule), 202);
+      case 'START_MAINTENANCE':
+        return answerMaintenance(reply, startMaintenance(m, call.start_maintenance!.machines ?? [], 'start_maintenance.machines'), 202);
+      case 'STOP_MAINTENANCE':
+        return answerMaintenance(reply, stopMaintenance(m, call.stop_maintenance!.machines ?? [], 'stop_maintenance.machines'), 202);
       case 'UNKNOWN':
         return text(reply, 501, 'Received an UNKNOWN call');
       default:

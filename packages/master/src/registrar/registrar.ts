@@ -10,6 +10,7 @@
  *   registry/agents/<id>   {"state":"ADMITTED"|"UNREACHABLE"|"GONE", "info":AgentInfo, "at":ms?, "deactivated":bool?}
  *   registry/weights       [{"role","weight"}]
  *   registry/quota         [QuotaConfig]
+ *   registry/maintenance   {"schedule":maintenance.Schedule, "machines":[MachineInfo]} (DRAINING and DOWN machines)
  *
  * Contracts:
  *  - The registrar writes through a *fenced* store: once another master has claimed the store,
@@ -19,7 +20,8 @@
  *  - Expected failures are values; the master treats any failed write as fatal (Mesos aborts the
  *    master when the registrar fails).
  */
-import { AgentInfo, decode, err, formatDecodeError, ok, QuotaConfig, type Result } from '@agora/protocol';
+import { AgentInfo, decode, err, formatDecodeError, MachineInfo, MaintenanceSchedule, ok, QuotaConfig, type Result } from '@agora/protocol';
+import type { MaintenanceRecord } from '../maintenance/state.ts';
 import { decodeJsonValue, encodeJsonValue, keySegment, unescapeKeySegment, type KeyValueStore } from '@agora/state';
 
 export interface RoleWeight {
@@ -43,12 +45,15 @@ export type RegistryOp =
   | { readonly type: 'MARK_GONE'; readonly info: AgentInfo; readonly at: number }
   | { readonly type: 'REMOVE'; readonly agentId: string }
   | { readonly type: 'WEIGHTS'; readonly weights: readonly RoleWeight[] }
-  | { readonly type: 'QUOTA'; readonly configs: readonly QuotaConfig[] };
+  | { readonly type: 'QUOTA'; readonly configs: readonly QuotaConfig[] }
+  | { readonly type: 'MAINTENANCE'; readonly maintenance: MaintenanceRecord };
 
 export interface RegistryContents {
   readonly agents: Map<string, RegistryAgent>;
   readonly weights: RoleWeight[];
   readonly quotas: QuotaConfig[];
+  /** Undefined when no schedule was ever posted. */
+  readonly maintenance?: MaintenanceRecord;
 }
 
 /** What the master depends on (an in-process fake is this interface over a memory store). */
@@ -59,6 +64,7 @@ export interface RegistryPort {
 const AGENTS = 'registry/agents';
 const WEIGHTS = 'registry/weights';
 const QUOTA = 'registry/quota';
+const MAINTENANCE = 'registry/maintenance';
 /** Reads in flight at once during recovery (10,000 agents must not open 10,000 requests). */
 const RECOVERY_CONCURRENCY = 512;
 /**
@@ -115,7 +121,9 @@ export class Registrar implements RegistryPort {
       return r.ok ? r : err(`[${i}]: ${formatDecodeError(r.error)}`);
     });
     if (!quotas.ok) return quotas;
-    return ok({ agents, weights: weights.value, quotas: quotas.value });
+    const maintenance = await this.readMaintenance();
+    if (!maintenance.ok) return maintenance;
+    return ok({ agents, weights: weights.value, quotas: quotas.value, ...(maintenance.value ? { maintenance: maintenance.value } : {}) });
   }
 
   apply(op: RegistryOp): Promise<Result<void, string>> {
@@ -152,6 +160,9 @@ export class Registrar implements RegistryPort {
       case 'QUOTA':
         r = await this.store.set(key, encodeJsonValue(op.configs), 'any');
         break;
+      case 'MAINTENANCE':
+        r = await this.store.set(key, encodeJsonValue(op.maintenance), 'any');
+        break;
       default: {
         const value: RegistryAgent = op.type === 'ADMIT'
           ? { state: 'ADMITTED', info: op.info, ...(op.deactivated ? { deactivated: true } : {}) }
@@ -162,6 +173,25 @@ export class Registrar implements RegistryPort {
     if (!r.ok) return err(`${op.type} (${key}): ${r.error.code}: ${r.error.message}`);
     this.writes++;
     return ok(undefined);
+  }
+
+  private async readMaintenance(): Promise<Result<MaintenanceRecord | undefined, string>> {
+    const r = await this.store.get(MAINTENANCE);
+    if (!r.ok) return err(`reading ${MAINTENANCE}: ${r.error.message}`);
+    if (r.value === undefined) return ok(undefined);
+    const v = decodeJsonValue(r.value.value, MAINTENANCE);
+    if (!v.ok) return err(v.error.message);
+    const o = v.value as { schedule?: unknown; machines?: unknown };
+    const schedule = decode(MaintenanceSchedule, o?.schedule ?? {});
+    if (!schedule.ok) return err(`${MAINTENANCE}: schedule: ${formatDecodeError(schedule.error)}`);
+    if (!Array.isArray(o.machines)) return err(`${MAINTENANCE}: machines: expected a JSON array`);
+    const machines: MachineInfo[] = [];
+    for (const [i, x] of o.machines.entries()) {
+      const one = decode(MachineInfo, x);
+      if (!one.ok) return err(`${MAINTENANCE}: machines[${i}]: ${formatDecodeError(one.error)}`);
+      machines.push(one.value);
+    }
+    return ok({ schedule: schedule.value, machines });
   }
 
   private async readArray<T>(key: string, item: (v: unknown, i: number) => Result<T, string>): Promise<Result<T[], string>> {
@@ -187,6 +217,8 @@ function keyOf(op: RegistryOp): string {
       return WEIGHTS;
     case 'QUOTA':
       return QUOTA;
+    case 'MAINTENANCE':
+      return MAINTENANCE;
     case 'REMOVE':
       return `${AGENTS}/${keySegment(op.agentId)}`;
     default:

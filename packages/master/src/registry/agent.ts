@@ -2,7 +2,7 @@
  * The master's record of an agent: its AgentInfo, its channel, the tasks and executors running
  * there, and its health-check state. Owned and mutated only by the Master.
  */
-import type { AgentCapability, AgentInfo, ExecutorInfo, KillPolicy, internal } from '@agora/protocol';
+import type { AgentCapability, AgentInfo, ExecutorInfo, KillPolicy, Unavailability, internal } from '@agora/protocol';
 import type { Resources } from '@agora/resources';
 import type { Channel, Timer } from '@agora/runtime';
 import type { TaskRecord } from './task.ts';
@@ -16,6 +16,8 @@ export class AgentRecord {
   /** Total resources: the agent's configured resources plus checkpointed reservations and volumes. */
   total: Resources;
   channel: AgentChannel | undefined;
+  /** Set while its machine is scheduled for maintenance: offers from it carry this. */
+  unavailability: Unavailability | undefined;
   /** Deactivated by the operator (or draining): no offers, tasks keep running. */
   deactivated = false;
   registeredTime: number;

@@ -14,6 +14,7 @@ import { reconcile, type RecoveringCheck } from './reconcile.ts';
 import { frameworkSpec } from './subscribe.ts';
 import { frameworkInfoProblem } from './validate-framework.ts';
 import { frameworkToV1 } from '../operator/views.ts';
+import { answerInverseOffers } from '../maintenance/inverse-offers.ts';
 
 export interface CallOptions {
   recovering: RecoveringCheck;
@@ -32,10 +33,17 @@ export function handleCall(m: Master, fw: FrameworkRecord, call: scheduler.Call,
     case 'DECLINE':
       decline(m, fw, call.decline!);
       return ok(202);
-    case 'ACCEPT_INVERSE_OFFERS':
-    case 'DECLINE_INVERSE_OFFERS':
-      // Inverse offers are advisory; Mesos records the answer for maintenance status only.
+    case 'ACCEPT_INVERSE_OFFERS': {
+      // Advisory: the answer shows in the maintenance status; nothing else changes.
+      const a = call.accept_inverse_offers!;
+      answerInverseOffers(m, fw, a.inverse_offer_ids ?? [], 'ACCEPT', a.filters);
       return ok(202);
+    }
+    case 'DECLINE_INVERSE_OFFERS': {
+      const d = call.decline_inverse_offers!;
+      answerInverseOffers(m, fw, d.inverse_offer_ids ?? [], 'DECLINE', d.filters);
+      return ok(202);
+    }
     case 'REVIVE':
     case 'SUPPRESS': {
       const roles = (type === 'REVIVE' ? call.revive?.roles : call.suppress?.roles) ?? [];
