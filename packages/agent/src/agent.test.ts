@@ -3,12 +3,22 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unwrap } from '@agora/protocol';
+import { unwrap, type internal } from '@agora/protocol';
 import { parseFlags, silentLogger, systemClock } from '@agora/runtime';
-import { startAgent } from './agent.ts';
+import { startAgent, type AgentHandle } from './agent.ts';
+import { MetaLayout } from './checkpoint/paths.ts';
 import { AGENT_FLAGS } from './flags.ts';
 import { eventually, startTestAgent } from './testing/agent-harness.ts';
 import { ScriptedMaster } from './testing/scripted-master.ts';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 test('registers with the port it actually listens on, and the master can shut it down', async (t) => {
   const { agent, master, url } = await startTestAgent(t);
@@ -24,14 +34,53 @@ test('registers with the port it actually listens on, and the master can shut it
   await assert.rejects(fetch(`${url}/health`), 'the server is closed');
 });
 
-test('a graceful stop destroys every executor, then unregisters from the master', async (t) => {
-  const { agent, master } = await startTestAgent(t, ['--executor-registration-timeout=10mins']);
-  master.send({ type: 'RUN_TASK', run_task: { framework: { user: 'root', name: 'f', id: { value: 'fw-1' }, failover_timeout: 0, checkpoint: false }, task: { name: 't', task_id: { value: 't' }, agent_id: { value: 'S1' }, executor: { executor_id: { value: 'e' }, command: { shell: true, value: 'sleep 60' } } } } });
-  await eventually(() => agent.core.frameworks.get('fw-1')?.executors.get('e')?.pid !== undefined, 5000, 'executor started');
-  const pid = agent.core.frameworks.get('fw-1')!.executors.get('e')!.pid!;
-  await agent.close();
-  assert.throws(() => process.kill(pid, 0), 'the executor is gone');
+const customTask = (frameworkId: string, checkpoint: boolean, id: string): internal.MasterMessage => ({
+  type: 'RUN_TASK',
+  run_task: {
+    framework: { user: 'root', name: 'f', id: { value: frameworkId }, failover_timeout: 0, checkpoint },
+    task: { name: id, task_id: { value: id }, agent_id: { value: 'S1' }, executor: { executor_id: { value: id }, command: { shell: true, value: 'sleep 60' } } },
+  },
+});
+const executorPid = (agent: AgentHandle, frameworkId: string, executorId: string) => agent.core.frameworks.get(frameworkId)?.executors.get(executorId)?.pid;
+
+test('shutdown() (SIGUSR1) unregisters from the master first, then destroys every executor and forgets the agent ID', async (t) => {
+  const { agent, master, workDir } = await startTestAgent(t, ['--executor-registration-timeout=10mins']);
+  master.send(customTask('fw-cp', true, 'e'));
+  await eventually(() => executorPid(agent, 'fw-cp', 'e') !== undefined, 5000, 'executor started');
+  const pid = executorPid(agent, 'fw-cp', 'e')!;
+  const stopped = agent.shutdown();
   await eventually(() => master.of('UNREGISTER_AGENT').length === 1, 2000, 'UNREGISTER_AGENT');
+  await stopped;
+  assert.equal(alive(pid), false, 'the executor of a checkpointing framework is gone too');
+  assert.equal(existsSync(new MetaLayout(workDir).latestAgentLink()), false, 'the next start registers anew');
+  assert.equal(agent.close(), stopped, 'a later close() is the same stop');
+});
+
+test('close() (SIGTERM) is an exit: checkpointing frameworks\' executors keep running and the next agent adopts them; the others are shut down', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agora-agent-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const argv = [`--work-dir=${dir}`, '--executor-registration-timeout=10mins', '--executor-reregistration-timeout=15secs'];
+  const first = await startTestAgent(t, argv);
+  first.master.send(customTask('fw-cp', true, 'kept'));
+  first.master.send(customTask('fw-1', false, 'gone'));
+  await eventually(() => executorPid(first.agent, 'fw-cp', 'kept') !== undefined && executorPid(first.agent, 'fw-1', 'gone') !== undefined, 5000, 'executors started');
+  const kept = executorPid(first.agent, 'fw-cp', 'kept')!;
+  const gone = executorPid(first.agent, 'fw-1', 'gone')!;
+  await first.agent.close();
+  assert.equal(alive(kept), true, 'the checkpointing framework\'s executor still runs');
+  assert.equal(alive(gone), false, 'the other framework\'s executor was shut down');
+  assert.equal(first.master.of('UNREGISTER_AGENT').length, 0, 'an exit does not unregister');
+  assert.equal(first.master.isConnected, false, 'the master link is closed');
+  await assert.rejects(fetch(`${first.url}/health`), 'the server is closed');
+  assert.equal(first.agent.core.frameworks.get('fw-cp')?.executors.get('kept')?.state, 'REGISTERING', 'nothing changed after the exit');
+
+  const second = await startTestAgent(t, argv);
+  assert.equal(await second.agent.registered(), 'S1');
+  const rereg = second.master.of('REREGISTER_AGENT')[0]!.reregister_agent!;
+  assert.deepEqual((rereg.tasks ?? []).map((task) => task.task_id.value), ['kept'], 're-registered with the surviving task only');
+  assert.equal(executorPid(second.agent, 'fw-cp', 'kept'), kept, 'the same executor process, adopted');
+  await second.agent.shutdown();
+  assert.equal(alive(kept), false);
 });
 
 test('command tasks are routed to the executor host or a process; launch failures become TASK_FAILED', async (t) => {

@@ -1,6 +1,7 @@
 /**
  * `startAgent`: flags → config → directories and resources → containerizer, core, HTTP server →
- * listen → master link. The handle stops everything it started, in reverse order.
+ * listen → master link. The handle stops it in one of two ways (stop.ts): `close()` exits and
+ * leaves checkpointing frameworks' executors running, `shutdown()` ends everything.
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import { readdir, rm, stat, statfs } from 'node:fs/promises';
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 import { err, ok, type Result } from '@agora/protocol';
 import { createLogger, systemClock, type Clock, type DaemonHandle, type FastifyInstance, type Logger } from '@agora/runtime';
 import { Checkpointer, currentBootId } from './checkpoint/checkpointer.ts';
-import { removeTree } from './checkpoint/files.ts';
 import { MetaLayout } from './checkpoint/paths.ts';
 import { recoverAgent } from './checkpoint/recover.ts';
 import { compileConfig, type AgentConfig, type AgentOptions } from './config.ts';
@@ -30,6 +30,7 @@ import { randomIds, type IdSource } from './ids.ts';
 import { masterDialer } from './master/leader-connector.ts';
 import { MasterLink, type Connector } from './master/link.ts';
 import { machineFacts, totalResources } from './resource-detection.ts';
+import { exitAgent, shutdownAgent, type StopParts } from './stop.ts';
 
 export interface AgentHandle extends DaemonHandle {
   /** The ID the master assigned, once registered. */
@@ -40,6 +41,12 @@ export interface AgentHandle extends DaemonHandle {
   readonly shutdownByMaster: Promise<string>;
   /** Resolves once the agent has stopped, for whatever reason. */
   readonly closed: Promise<void>;
+  /**
+   * `close()` (SIGTERM, SIGINT) is the agent's exit: executors of checkpointing frameworks keep
+   * running for the next agent process to recover; `shutdown()` (SIGUSR1) unregisters and shuts
+   * every executor down. Whichever comes first decides; both resolve when the agent has stopped.
+   */
+  shutdown(reason?: string): Promise<void>;
   readonly config: AgentConfig;
   /** The core, for in-process tests and tools (read-only use). */
   readonly core: AgentCore;
@@ -172,35 +179,28 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
 
   diskWatcher.start();
 
-  let closing: Promise<void> | undefined;
+  const parts: StopParts = {
+    logger, core, containerizer, link, closeDialer: () => dialer.value.close(), gc, diskWatcher, app, meta,
+    executorShutdownGracePeriodMs: config.executorShutdownGracePeriodMs,
+  };
+  // One stop per agent: the first request decides how (stop.ts); later ones wait for it.
+  let stopping: { how: 'exit' | 'shutdown'; done: Promise<void> } | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      logger.info('agent stopping');
-      diskWatcher.stop();
-      const graceMs = Math.max(config.executorShutdownGracePeriodMs, maxExecutorGrace(core)) + 1000;
-      const drained = core.stop();
-      await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
-      await containerizer.close().catch((e: unknown) => logger.error({ err: e }, 'error while destroying containers'));
-      await drained;
-      // Nothing of ours runs any more: the master may forget us now instead of waiting for missed
-      // pings, and the next start registers anew (as Mesos removes meta/slaves/latest).
-      removeTree(meta.latestAgentLink());
-      link.send({ type: 'UNREGISTER_AGENT' });
-      link.close();
-      await dialer.value.close();
-      gc.close();
-      // Long-lived streams and keep-alive sockets must not hold the shutdown for their timeouts.
-      const serverClosed = app.close();
-      app.server.closeAllConnections();
-      await serverClosed;
-      logger.info('agent stopped');
-      resolveClosed();
-    })();
-    return closing;
+  const stop = (how: 'exit' | 'shutdown', run: () => Promise<void>): Promise<void> => {
+    if (stopping) {
+      if (stopping.how !== how) logger.info({ requested: how, under_way: stopping.how }, 'the agent is already stopping');
+      return stopping.done;
+    }
+    stopping = { how, done: run().then(resolveClosed) };
+    return stopping.done;
   };
-  const shutdownByMaster = new Promise<string>((resolve) => core.onShutdown((why) => void close().then(() => resolve(why))));
+  const close = () => stop('exit', () => exitAgent(parts));
+  const shutdown = (reason = 'asked to shut down') => stop('shutdown', () => shutdownAgent(parts, { reason, unregister: true }));
+  // SHUTDOWN_AGENT: the master has removed us already (Mesos does not unregister then either).
+  const shutdownByMaster = new Promise<string>((resolve) => core.onShutdown((why) => {
+    void stop('shutdown', () => shutdownAgent(parts, { reason: `the master: ${why}`, unregister: false })).then(() => resolve(why));
+  }));
   const registered = new Promise<string>((resolve) => core.onRegistered(resolve));
   link.start();
   logger.info({ url: `http://${config.advertiseIp}:${port}`, master: dialer.value.description, workDir: config.workDir, resources: resources.value.toString() }, 'agent started');
@@ -213,6 +213,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps = {}): P
     config,
     core,
     close,
+    shutdown,
   });
 }
 
@@ -232,17 +233,6 @@ async function scheduleStaleSandboxes(layout: SandboxLayout, gc: GarbageCollecto
     gc.schedule(Math.max(0, gcDelayMs - (nowMs - s.mtimeMs)), path);
     logger.debug({ path }, 'scheduled a previous run\'s sandboxes for garbage collection');
   }
-}
-
-function maxExecutorGrace(core: AgentCore): number {
-  let max = 0;
-  for (const fw of core.frameworks.values()) {
-    for (const ex of fw.executors.values()) {
-      const ns = ex.info.shutdown_grace_period?.nanoseconds;
-      if (ns !== undefined && ns / 1e6 > max) max = ns / 1e6;
-    }
-  }
-  return max;
 }
 
 /** The run directory `latest` names: the live executor's, else its last completed run's. */

@@ -10,6 +10,8 @@
  *    container it resolves at once (status -1).
  *  - `destroy` kills everything in the container (no orphans) and resolves when it is gone;
  *    destroying an unknown or finished container is a no-op.
+ *  - `close` destroys every container (the agent shuts down); `detach` leaves every container as
+ *    it is (the agent process exits and a later one recovers them, as after a crash).
  */
 import type { ExecutorInfo, Resource, ResourceStatistics, Result, TaskInfo } from '@agora/protocol';
 
@@ -75,6 +77,13 @@ export interface Containerizer {
   containers(): string[];
   /** Destroys every container and releases resources. */
   close(): Promise<void>;
+  /**
+   * Releases resources without touching any container: they keep running, with their cgroups and
+   * whatever else isolates them, for the next agent process to `recover` (the agent is exiting,
+   * not shutting down). Launches in flight are abandoned as a crash would abandon them. Afterwards
+   * nothing is reported any more: a `wait` still pending never resolves.
+   */
+  detach?(): Promise<void>;
   /**
    * After an agent restart: re-attaches to the containers of `specs` that still run (they are then
    * tracked, so `wait` and `destroy` work) and resolves with their IDs. What is left of the others

@@ -7,7 +7,9 @@
  *  - The host is started on first use if nothing answers on the socket: detached (its own
  *    session, so it survives the agent), output appended to `<runtime-dir>/executor-host.log`.
  *    A host left by a previous agent is reused; its instances that this agent does not know are
- *    destroyed (there is no agent recovery yet).
+ *    destroyed (`recover` adopts the ones it does).
+ *  - `close` destroys every instance and shuts the host down (the agent shuts down); `detach`
+ *    leaves the host and its instances running (the agent process exits; the next one recovers them).
  *  - Every task process the host reports (TASK_PROCESS) is recorded with its start time. If the
  *    host dies, or an instance ends or is destroyed while its tasks still run, the agent kills
  *    those processes' trees itself (process-tree.ts), so nothing outlives its container.
@@ -150,6 +152,25 @@ export class ExecutorHostLauncher implements Containerizer {
       this.end(c, { status: -1, message: 'The executor ended while the agent was down' });
     }
     return adopted;
+  }
+
+  /**
+   * The agent exits, its executors do not: the host and its instances keep running for the next
+   * agent to `recover`, as after a crash (the instances re-subscribe on their own). Only an idle
+   * host, with nothing to recover, is shut down. Launches still unanswered are abandoned.
+   */
+  async detach(): Promise<void> {
+    this.closing = true;
+    const conn = this.conn;
+    this.conn = undefined;
+    for (const c of this.live.values()) c.launched?.(err('the agent is exiting'));
+    if (conn && !conn.closed) {
+      if (this.live.size === 0) {
+        conn.send({ type: 'SHUTDOWN_HOST' });
+        await Promise.race([new Promise<void>((r) => conn.onClose(() => r())), sleep(2000)]);
+      }
+      conn.close();
+    }
   }
 
   /** Destroys every container, then shuts the host down. */

@@ -15,6 +15,8 @@
  *            does `wait` resolve — with the limitation, if there was one.
  *   recover: isolators destroy what they find of containers the agent does not know (a crashed
  *            agent's), once, before the first launch or when `recover` is called.
+ *   detach:  the agent exits: the watch stops, every container keeps its isolation (its waits
+ *            never resolve, so nothing is cleaned up) for the next agent's `recover`.
  *
  * A launch whose isolator fails in prepare fails (the core reports TASK_FAILED with
  * REASON_CONTAINER_LAUNCH_FAILED) and the isolators already prepared are cleaned up.
@@ -187,6 +189,12 @@ export class IsolatingContainerizer implements Containerizer {
     clearInterval(this.timer);
     await Promise.all([...this.live.keys()].map((id) => this.destroy(id)));
     await this.opts.inner.close();
+  }
+
+  /** The watch stops and nothing is cleaned up: the containers keep their cgroups for the next agent's `recover`. */
+  async detach(): Promise<void> {
+    clearInterval(this.timer);
+    await this.opts.inner.detach?.();
   }
 
   private watch(): void {

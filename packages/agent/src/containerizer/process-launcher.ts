@@ -38,6 +38,8 @@ interface Running {
   starttime: number | undefined;
   done: Promise<ContainerTermination>;
   destroying: boolean;
+  /** Polls an adopted executor for its exit. */
+  poll?: NodeJS.Timeout;
 }
 
 const FINISHED_KEPT = 1024;
@@ -48,6 +50,8 @@ export class ProcessLauncher implements Containerizer {
   /** Recent terminations, so a late `wait` still learns how a container ended. */
   private readonly finished = new Map<string, ContainerTermination>();
   private readonly baseEnv: NodeJS.ProcessEnv;
+  /** Set by `detach`: executors are no longer watched, their exits no longer acted on. */
+  private detached = false;
 
   constructor(private readonly opts: ProcessLauncherOptions) {
     this.baseEnv = opts.baseEnv ?? process.env;
@@ -106,6 +110,8 @@ export class ProcessLauncher implements Containerizer {
   /** Once the executor has exited, whatever it left behind goes too, before the container counts as ended. */
   private async ended(containerId: string, pid: number, starttime: number | undefined, exited: Promise<number>): Promise<ContainerTermination> {
     const status = await exited;
+    // Detached: this container belongs to the next agent process now; its `wait` stays pending.
+    if (this.detached) return new Promise<ContainerTermination>(() => undefined);
     await killContainerProcesses([{ pid, starttime }], `${CONTAINER_ENV}=${containerId}`);
     this.running.delete(containerId);
     const termination = { status, message: status < 0 ? 'Executor exited' : `Executor ${describeStatus(status)}` };
@@ -132,8 +138,9 @@ export class ProcessLauncher implements Containerizer {
       }
       const pid = s.pid!;
       const starttime = s.starttime;
+      let timer: NodeJS.Timeout | undefined;
       const exited = new Promise<number>((resolve) => {
-        const timer = setInterval(() => {
+        timer = setInterval(() => {
           const now = readProc(pid);
           if (now === undefined || now.starttime !== starttime || now.state === 'Z' || now.state === 'X') {
             clearInterval(timer);
@@ -142,7 +149,7 @@ export class ProcessLauncher implements Containerizer {
         }, pollMs);
         timer.unref();
       });
-      this.running.set(s.containerId, { child: undefined, pid, starttime, done: this.ended(s.containerId, pid, starttime, exited), destroying: false });
+      this.running.set(s.containerId, { child: undefined, pid, starttime, done: this.ended(s.containerId, pid, starttime, exited), destroying: false, poll: timer });
       adopted.add(s.containerId);
     }
     return adopted;
@@ -166,6 +173,18 @@ export class ProcessLauncher implements Containerizer {
 
   async close(): Promise<void> {
     await Promise.all(this.containers().map((id) => this.destroy(id)));
+  }
+
+  /**
+   * The executors keep running (they are detached: own session, output to their sandbox files);
+   * the agent only lets go of them, so that its process can exit while they run.
+   */
+  async detach(): Promise<void> {
+    this.detached = true;
+    for (const r of this.running.values()) {
+      r.child?.unref();
+      if (r.poll !== undefined) clearInterval(r.poll);
+    }
   }
 
   private commandFor(c: ContainerLaunch): Result<{ argv: string[]; argv0?: string }, string> {

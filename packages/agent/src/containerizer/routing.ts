@@ -61,4 +61,8 @@ export class RoutingContainerizer implements Containerizer {
   async close(): Promise<void> {
     await Promise.all([this.routes.process.close(), this.routes.host?.close()]);
   }
+
+  async detach(): Promise<void> {
+    await Promise.all([this.routes.process.detach?.(), this.routes.host?.detach?.()]);
+  }
 }

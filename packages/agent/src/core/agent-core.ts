@@ -117,6 +117,12 @@ export class AgentCore {
   };
   /** Set once the agent is stopping: no new work, no more status updates for ending executors. */
   stopping = false;
+  /** Set once the agent process is exiting with its executors left running (`exit`). */
+  exiting = false;
+  /** Set by `detach`: nothing changes any more; what runs belongs to the next agent process. */
+  detached = false;
+  /** Called when a framework leaves (`exit` waits for the non-checkpointing ones to go). */
+  private frameworkRemovedFns: Array<() => void> = [];
   /** Container exits still being awaited (so `stop` can wait for them). */
   readonly pendingExits = new Set<Promise<void>>();
   private master: MasterSender | undefined;
@@ -362,6 +368,7 @@ export class AgentCore {
     this.completedFrameworks.push(fw);
     while (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
     if (this.agentId !== undefined) this.deps.gc?.schedule(this.config.gcDelayMs, this.deps.layout.frameworkDir(this.agentId, fw.id));
+    for (const fn of this.frameworkRemovedFns) fn();
   }
 
   registrationTimeoutMessage(): string {
@@ -376,6 +383,60 @@ export class AgentCore {
       for (const ex of fw.executors.values()) shutdownExecutor(this, ex);
     }
     while (this.pendingExits.size > 0) await Promise.all([...this.pendingExits]);
+    this.statusUpdates.close();
+  }
+
+  /**
+   * The agent process exits but its executors do not (Mesos's agent exit, e.g. for an upgrade):
+   * no new work is taken; the executors of frameworks that do not checkpoint are shut down
+   * (SHUTDOWN, their grace period, then destroyed), since no later agent could recover them and
+   * their executors give up on a lost agent anyway; those of checkpointing frameworks are left as
+   * they are — every change to them is checkpointed synchronously as it happens, so the
+   * checkpoint is complete at any moment — for the next agent process to recover. Resolves when
+   * the non-checkpointing frameworks are gone (the caller bounds the wait).
+   */
+  exit(): Promise<void> {
+    this.exiting = true;
+    const gone = () => ![...this.frameworks.values()].some((fw) => !fw.info.checkpoint);
+    for (const fw of [...this.frameworks.values()]) {
+      if (fw.info.checkpoint) continue;
+      // TERMINATING: their executors' ends are not reported (the updates could not be delivered).
+      fw.state = 'TERMINATING';
+      for (const ex of [...fw.executors.values()]) {
+        if (ex.state === 'TERMINATED') this.removeExecutor(fw, ex);
+        else shutdownExecutor(this, ex);
+      }
+      if (fw.executors.size === 0) this.removeFramework(fw);
+    }
+    if (gone()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!gone()) return;
+        this.frameworkRemovedFns = this.frameworkRemovedFns.filter((f) => f !== check);
+        resolve();
+      };
+      this.frameworkRemovedFns.push(check);
+    });
+  }
+
+  /** The executors of frameworks that do not checkpoint still here (after `exit`'s wait ran out). */
+  nonCheckpointingContainers(): string[] {
+    return [...this.frameworks.values()].filter((fw) => !fw.info.checkpoint).flatMap((fw) => [...fw.executors.values()].map((ex) => ex.containerId));
+  }
+
+  /**
+   * After `exit`: every timer stops and nothing changes any more (container ends and executor
+   * calls are ignored), so nothing recorded or checkpointed is touched while the process exits.
+   */
+  detach(): void {
+    this.detached = true;
+    for (const fw of this.frameworks.values()) {
+      for (const ex of fw.executors.values()) {
+        ex.registrationTimer?.cancel();
+        ex.shutdownTimer?.cancel();
+        ex.registrationTimer = ex.shutdownTimer = undefined;
+      }
+    }
     this.statusUpdates.close();
   }
 

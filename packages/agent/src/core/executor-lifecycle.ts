@@ -148,7 +148,7 @@ export function shutdownExecutor(core: AgentCore, ex: ExecutorRecord): void {
   const connected = ex.connection !== undefined && !ex.connection.closed;
   if (connected) ex.connection!.send({ type: 'SHUTDOWN' });
   // Nothing to wait for: it never subscribed, or the agent is stopping and it cannot hear us.
-  if (wasRegistering || (core.stopping && !connected)) {
+  if (wasRegistering || ((core.stopping || core.exiting) && !connected)) {
     core.background(core.deps.containerizer.destroy(ex.containerId), 'destroy');
     return;
   }
@@ -172,7 +172,8 @@ export function shutdownFramework(core: AgentCore, frameworkId: string): void {
 
 /** The container has ended: tasks still active fail, the master hears of custom executors' exit. */
 export function containerTerminated(core: AgentCore, ex: ExecutorRecord, t: ContainerTermination): void {
-  if (ex.state === 'TERMINATED') return;
+  // Detached (the agent process is exiting): the next agent process learns how it ended.
+  if (ex.state === 'TERMINATED' || core.detached) return;
   ex.state = 'TERMINATED';
   ex.exitStatus = t.status;
   ex.registrationTimer?.cancel();

@@ -59,7 +59,7 @@ function runTask(core: AgentCore, m: internal.RunTask): void {
   const frameworkId = m.framework.id?.value;
   const taskId = task.task_id.value;
   if (frameworkId === undefined) return void core.logger.warn({ taskId }, 'ignoring RUN_TASK without a framework ID');
-  if (core.stopping) return void core.logger.info({ taskId }, 'ignoring RUN_TASK: the agent is stopping');
+  if (core.stopping || core.exiting) return void core.logger.info({ taskId }, 'ignoring RUN_TASK: the agent is stopping');
   const invalid = (message: string) => core.agentUpdate(frameworkId, taskId, 'TASK_ERROR', 'REASON_TASK_INVALID', message);
   const badId = idError('Framework ID', frameworkId) ?? idError('Task ID', taskId);
   if (badId) return invalid(badId);
@@ -97,7 +97,7 @@ function runTaskGroup(core: AgentCore, m: internal.RunTaskGroup): void {
   const frameworkId = m.framework.id?.value;
   const tasks = m.task_group.tasks ?? [];
   if (frameworkId === undefined || tasks.length === 0) return void core.logger.warn('ignoring RUN_TASK_GROUP without a framework ID or tasks');
-  if (core.stopping) return;
+  if (core.stopping || core.exiting) return;
   const failAll = (state: 'TASK_ERROR' | 'TASK_FAILED', reason: 'REASON_TASK_GROUP_INVALID' | 'REASON_CONTAINER_LAUNCH_FAILED', message: string, ex?: ExecutorRecord) => {
     for (const t of tasks) core.agentUpdate(frameworkId, t.task_id.value, state, reason, message, ex);
   };

@@ -7,6 +7,7 @@
  *   · 400 "Framework cannot be found" / "Executor cannot be found"
  *   · 403 "Executor is not subscribed" (a non-SUBSCRIBE call before SUBSCRIBE)
  *   · SUBSCRIBE → 200 RecordIO stream · UPDATE, MESSAGE, HEARTBEAT → 202 · UNKNOWN → 501
+ *   · 503 "Agent is exiting" once the agent process has let go of its executors (they retry)
  */
 import { decode, executor, formatDecodeError, parseJson, validateExecutorCall } from '@agora/protocol';
 import { acceptsJson, mediaType, type Clock, type FastifyInstance, type FastifyReply, type FastifyRequest } from '@agora/runtime';
@@ -40,6 +41,8 @@ function handle(core: AgentCore, opts: { clock: Clock; heartbeatIntervalMs: numb
   if (problem !== undefined) return text(reply, 400, `Failed to validate Executor::Call: ${problem}`);
   if (call.type === 'SUBSCRIBE' && !acceptsJson(req.headers.accept)) return text(reply, 406, "Expecting 'Accept' to allow 'application/json'");
   if (call.type === 'HEARTBEAT') return reply.code(202).send();
+  // The agent process is exiting: executors keep their updates and re-subscribe to the next one.
+  if (core.detached) return text(reply, 503, 'Agent is exiting');
 
   const fw = core.frameworks.get(call.framework_id.value);
   if (!fw) return text(reply, 400, 'Framework cannot be found');

@@ -78,4 +78,11 @@ export class FetchingContainerizer implements Containerizer {
     await this.fetcher.close();
     await this.inner.close();
   }
+
+  /** Fetches in flight are abandoned (their launches fail, unreported); the containers stay. */
+  async detach(): Promise<void> {
+    await this.inner.detach?.();
+    for (const f of this.fetching.values()) f.abort();
+    await this.fetcher.close();
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * Starts a real agent in-process for HTTP tests: port 0, a temporary work dir, a scripted master
  * (MemoryChannelPair on the system clock), the launcher fixtures. Everything is cleaned up by the
- * returned `close` (registered with the test's `after`).
+ * returned `close` (registered with the test's `after`): the agent's full shutdown, so that no
+ * executor outlives the test, whether its framework checkpoints or not.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ export async function startTestAgent(t: { after(fn: () => unknown): void }, argv
   const agent = started.value;
   await agent.registered();
   const close = async () => {
-    await agent.close();
+    await agent.shutdown();
     rmSync(workDir, { recursive: true, force: true });
   };
   t.after(close);
