@@ -38,7 +38,8 @@ let stopping = false;
 
 after(async () => {
   stopping = true;
-  for (const d of [...crons, ...extra]) await d?.stop(5000);
+  for (const d of crons) await d?.stop(5000);
+  for (const d of extra) await d.shutdown(5000); // agents
   for (const p of proxies) await p.close();
   await cluster?.stop();
   await zk?.stop();

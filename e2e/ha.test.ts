@@ -127,7 +127,7 @@ after(async () => {
       /* gone */
     }
   }
-  await Promise.all([...(agents ?? []), ...(masters ?? []).map((m) => m.daemon)].map((d) => d.stop(5000)));
+  await Promise.all([...(agents ?? []).map((a) => a.shutdown(5000)), ...(masters ?? []).map((m) => m.daemon.stop(5000))]);
   await proxy?.close();
   await zk?.stop();
   if (dir) {

@@ -174,7 +174,7 @@ test('agent SIGKILLed while isolated tasks run: the restarted agent leaves no cg
     await waitFor('no task process left', () => (sleeps().length === 0 ? true : undefined), 10_000);
   } finally {
     await crashFw.teardown().catch(() => undefined);
-    await agent.stop();
+    await agent.shutdown();
     await master.stop();
     killMentioning(dir);
     removeDir(dir);

@@ -74,7 +74,7 @@ before(async () => {
 after(async () => {
   await fw?.stop().catch(() => undefined);
   if (agent && agent.exitCode === null) {
-    agent.kill('SIGTERM');
+    agent.kill('SIGUSR1'); // the agent's full shutdown (its framework checkpoints: SIGTERM would leave the tasks)
     await new Promise((r) => setTimeout(r, 3000));
   }
   await master?.stop();

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const agent = startProcess([
       AGORA_BIN, 'agent', `--master=127.0.0.1:${mport}`, `--port=${aport}`, `--work-dir=${work}`, `--runtime-dir=${join(work, 'run')}`,
       `--command-executor=${MODE}`, '--log-level=error', '--resources=cpus:64;mem:65536;disk:100000;ports:[31000-32000]',
-    ], { nodeArgs: profArgs });
+    ], { nodeArgs: profArgs, stopSignal: 'SIGUSR1' });
     procs.unshift(agent);
     await waitFor('the agent', async () => {
       const s = (await (await fetch(`${masterUrl}/metrics/snapshot`)).json()) as Record<string, number>;

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       `--command-executor=${MODE}`, '--log-level=error', '--resources=cpus:64;mem:65536;disk:100000;ports:[31000-32000]',
       `--isolation=${ISOLATION}`, `--cgroups-root=${root}`, '--cgroups-enable-cfs', '--executor-shutdown-grace-period=1secs',
       ...(IMAGES ? ['--image-providers=docker', `--docker-registry=${registry}`] : []),
-    ]);
+    ], { stopSignal: 'SIGUSR1' });
     procs.unshift(agent);
     await waitFor('the agent', async () => {
       const s = (await (await fetch(`${masterUrl}/metrics/snapshot`)).json()) as Record<string, number>;

@@ -28,7 +28,11 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-export function startProcess(args: string[], opts: { env?: Record<string, string>; quiet?: boolean; nodeArgs?: string[]; pipeStdout?: boolean } = {}): Proc {
+/**
+ * `stopSignal`: what `stop()` sends first (default SIGTERM). Agents take SIGUSR1, their full
+ * shutdown: an agent's SIGTERM leaves checkpointing frameworks' tasks running.
+ */
+export function startProcess(args: string[], opts: { env?: Record<string, string>; quiet?: boolean; nodeArgs?: string[]; pipeStdout?: boolean; stopSignal?: NodeJS.Signals } = {}): Proc {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
     cwd: ROOT,
     stdio: ['ignore', opts.pipeStdout ? 'pipe' : opts.quiet ? 'ignore' : 'inherit', 'inherit'],
@@ -40,9 +44,10 @@ export function startProcess(args: string[], opts: { env?: Record<string, string
     pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      const signal = opts.stopSignal ?? 'SIGTERM';
+      child.kill(signal);
       const t = setTimeout(() => {
-        process.stderr.write(`process ${child.pid} (${args.join(' ').slice(0, 80)}) ignored SIGTERM for 10 s; killing it\n`);
+        process.stderr.write(`process ${child.pid} (${args.join(' ').slice(0, 80)}) ignored ${signal} for 10 s; killing it\n`);
         child.kill('SIGKILL');
       }, 10_000);
       await exited;

@@ -109,7 +109,8 @@ async function tryStartCluster(opts: ClusterOptions): Promise<{ ok: true; cluste
       return agents[index]!;
     },
     async stop() {
-      await Promise.all(agents.map((a) => a.stop()));
+      // SIGUSR1: the agents' full shutdown (a SIGTERM would leave checkpointing frameworks' tasks running).
+      await Promise.all(agents.map((a) => a.shutdown()));
       await master.stop();
       // Executor hosts outlive their agents by design (agent recovery); this test's are ended here.
       killMentioning(dir);

@@ -1,6 +1,8 @@
 /**
  * Starting and stopping real Agora daemons for e2e tests, the way a newcomer would: through the
- * `agora` command. Tests stop only what they started, by PID (SIGTERM, then SIGKILL).
+ * `agora` command. Tests stop only what they started, by PID (SIGTERM, then SIGKILL). An agent's
+ * SIGTERM is an exit that leaves checkpointing frameworks' tasks running (for the next agent to
+ * recover): `shutdown()` (SIGUSR1) is what ends an agent and everything it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -44,6 +46,8 @@ export interface Daemon {
   log(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** An agent's full shutdown: SIGUSR1 (every executor and task goes), then SIGKILL after `graceMs`. */
+  shutdown(graceMs?: number): Promise<void>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
 }
@@ -59,9 +63,9 @@ export function startAgora(name: string, args: string[], dir: string, env: Recor
     env: { ...process.env, AGORA_TEST: '1', ...env },
   });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => proc.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
-  const stop = async (graceMs = 10_000) => {
+  const stop = async (graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM') => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
+    proc.kill(signal);
     const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(t);
@@ -73,7 +77,8 @@ export function startAgora(name: string, args: string[], dir: string, env: Recor
     logFile,
     exited,
     log: () => readFileSync(logFile, 'utf8'),
-    stop,
+    stop: (graceMs?: number) => stop(graceMs),
+    shutdown: (graceMs?: number) => stop(graceMs, 'SIGUSR1'),
     kill: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       await exited;

@@ -145,7 +145,8 @@ test('local: a child that dies is reported with the tail of its log; the rest ar
   assert.match(io.err(), /agent-2 \(pid \d+\) exited unexpectedly \(exit status 3\)\. Last lines of .*agent-2\.log:\n.*agent:\d+: something went badly wrong/s);
   const summary = JSON.parse(readFileSync(join(work, 'cluster.json'), 'utf8')) as Summary;
   assert.ok(summary.processes.every((p) => !alive(p.pid)), 'the others were stopped');
-  assert.match(readFileSync(join(work, 'logs', 'master.log'), 'utf8'), /master stopping/, 'stopped with SIGTERM');
+  assert.match(readFileSync(join(work, 'logs', 'master.log'), 'utf8'), /master stopping \(SIGTERM\)/, 'stopped with SIGTERM');
+  assert.match(readFileSync(join(work, 'logs', 'agent-1.log'), 'utf8'), /agent stopping \(SIGUSR1\)/, 'an agent gets its full shutdown (SIGUSR1)');
 });
 
 test('local: a port in use is an error before anything starts', async (t) => {

@@ -375,7 +375,12 @@ class Cluster {
     }
   }
 
-  /** Newest first (extras, agents, masters, ZooKeeper); each stage in parallel. */
+  /**
+   * Newest first (extras, agents, masters, ZooKeeper); each stage in parallel. Agents get SIGUSR1,
+   * their full shutdown (every executor and task killed, unregistered): their SIGTERM is an exit
+   * that leaves checkpointing frameworks' tasks running for a later agent, and nothing of a local
+   * cluster may outlive it.
+   */
   private async stopAll(): Promise<void> {
     const byStage = [
       this.started.filter((s) => !isMaster(s) && !isAgent(s) && s.name !== 'zookeeper'),
@@ -383,7 +388,7 @@ class Cluster {
       this.started.filter(isMaster),
       this.started.filter((s) => s.name === 'zookeeper'),
     ];
-    for (const group of byStage) await Promise.all(group.map((s) => s.child.stop(this.o.stopTimeoutMs)));
+    for (const group of byStage) await Promise.all(group.map((s) => s.child.stop(this.o.stopTimeoutMs, isAgent(s) ? 'SIGUSR1' : 'SIGTERM')));
   }
 
   private summary(masterUrl: string, ctx: LocalContext) {

@@ -1,8 +1,9 @@
 /**
  * One supervised daemon of `agora local`: an `agora <subcommand>` child process in its own
- * process group, its stdout and stderr appended to a log file. Stopping is by PID: SIGTERM, then
- * SIGKILL after a timeout; then the same for whatever is left in its process group (processes it
- * started without a session of their own).
+ * process group, its stdout and stderr appended to a log file. Stopping is by PID: a signal
+ * (SIGTERM, or the daemon's own, e.g. an agent's SIGUSR1), then SIGKILL after a timeout; then
+ * SIGTERM and SIGKILL for whatever is left in its process group (processes it started without a
+ * session of their own).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -62,9 +63,9 @@ export class LocalChild {
     }
   }
 
-  async stop(timeoutMs: number): Promise<ChildExit> {
+  async stop(timeoutMs: number, how: NodeJS.Signals = 'SIGTERM'): Promise<ChildExit> {
     if (this.running) {
-      signal(this.pid, 'SIGTERM');
+      signal(this.pid, how);
       if (!(await within(this.exited, timeoutMs))) signal(this.pid, 'SIGKILL');
     }
     const exit = await this.exited;
