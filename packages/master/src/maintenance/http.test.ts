@@ -64,7 +64,7 @@ test('v1 maintenance calls: schedule, status, down, up', async () => {
   r = await call({ type: 'GET_MAINTENANCE_STATUS' });
   assert.deepEqual(await r.json(), { type: 'GET_MAINTENANCE_STATUS', get_maintenance_status: { status: { draining_machines: [{ id: B }] } } });
   r = await call({ type: 'GET_MAINTENANCE_SCHEDULE' });
-  assert.deepEqual((await r.json()).get_maintenance_schedule.schedule.windows[0].machine_ids, [B], 'a machine brought up leaves the schedule');
+  assert.deepEqual(((await r.json()) as { get_maintenance_schedule: { schedule: { windows: Array<{ machine_ids: unknown }> } } }).get_maintenance_schedule.schedule.windows[0]!.machine_ids, [B], 'a machine brought up leaves the schedule');
 });
 
 test('legacy endpoints: /master/maintenance/schedule, /master/maintenance/status, /master/machine/down and up', async () => {
