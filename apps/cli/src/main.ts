@@ -184,6 +184,20 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       await client(flags, (ctx) => tasksCommand(ctx, { json: flags.json === true, all: flags.all === true }));
     });
 
+  const maintenance = program.command('maintenance').description('Maintenance schedule and machine modes: schedule, status, down, up');
+  for (const [spec, description] of [
+    ['schedule [file]', 'print the maintenance schedule, or replace it with FILE (a JSON maintenance.Schedule; {} cancels it)'],
+    ['status', "DRAINING machines with the frameworks' answers to inverse offers, and DOWN machines"],
+    ['down <host>', 'start maintenance on the scheduled machine HOST (hostname or IP): its agents are shut down'],
+    ['up <host>', 'stop maintenance on the DOWN machine HOST: it leaves the schedule and its agents may register again'],
+  ] as const) {
+    withMaster(maintenance.command(spec)).description(description).option('--json', 'print JSON').action(async (...args: unknown[]) => {
+      const flags = args.at(-2) as ClientFlags;
+      const { maintenanceCommand } = await import('./commands/maintenance.ts');
+      await client(flags, (ctx) => maintenanceCommand(ctx, spec.split(' ')[0]!, spec.includes(' ') ? (args[0] as string | undefined) : undefined, { json: flags.json === true }));
+    });
+  }
+
   // ───────────── the cron framework ─────────────
 
   program
