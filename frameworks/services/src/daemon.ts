@@ -47,6 +47,7 @@ export const SERVICES_FLAGS = {
   'launch-timeout': { type: 'custom', default: 300_000, placeholder: 'DURATION', parse: seconds, help: 'Instances not running after this are killed and replaced' },
   'launch-window': { type: 'int', default: 2000, min: 1, help: 'At most this many instances launched and not yet running at a time' },
   'max-instances-per-offer': { type: 'int', default: 1000, min: 1, help: 'Instances placed on one offer per offer cycle, at most (Marathon: 5; lower spreads bursts over agents, but measured slower here)' },
+  'max-versions': { type: 'int', default: 50, min: 1, help: 'Versions kept per app and of the group tree (Marathon --max_versions); older ones are dropped' },
   'tick-interval': { type: 'custom', default: 1000, placeholder: 'DURATION', parse: seconds, help: 'Interval of the reconcile loop without offers' },
   'reconciliation-interval': { type: 'custom', default: 600_000, placeholder: 'DURATION', parse: seconds, help: 'Interval of task reconciliation with the master' },
   'zk-session-timeout': { type: 'custom', default: 10_000, placeholder: 'DURATION', parse: seconds, help: 'ZooKeeper session timeout' },
@@ -90,7 +91,7 @@ export async function startServices(opts: ServicesOptions, extras: StartExtras =
   const opened = extras.store ? ok(extras.store) : await openStore(opts);
   if (!opened.ok) return opened;
   const store = opened.value;
-  const repo = new Repository(store);
+  const repo = new Repository(store, opts.maxVersions);
   const events = new EventBus(() => clock.now());
   const metrics = new MetricsRegistry();
   const services = new Services({ repo, clock, uuid: randomUUID, events, log, launchTimeoutMs: opts.launchTimeout, launchWindow: opts.launchWindow, maxInstancesPerOffer: opts.maxInstancesPerOffer });

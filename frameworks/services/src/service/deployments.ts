@@ -5,6 +5,7 @@
  * Contract of `deploy`: 409 (a value) while a deployment holds one of the apps, unless `force`,
  * which cancels those deployments as they are; then the new definitions (and their versions) and
  * the plan are persisted, and only then does memory change and work start (one reconcile pass).
+ * Every deploy is one group version (`/v2/groups/{id}/versions`).
  */
 import { err, ok, type Result } from '@agora/protocol';
 import { advance, isFinished, planDeployment, type Deployment } from '../core/deployment.ts';
@@ -30,7 +31,8 @@ export async function deploy(o: Owner, changes: Record<string, AppDefinition | n
   for (const id of ids) original[id] = state.apps.get(id) ?? null;
   let plan = planDeployment(opts.uuid(), version, original, changes, o.now);
   if (revertOf !== undefined) plan = { ...plan, revertOf };
-  for (const [id, def] of Object.entries(changes)) mustWrite(def === null ? await opts.repo.deleteApp(id) : await opts.repo.putApp(def));
+  for (const [id, def] of Object.entries(changes)) mustWrite(def === null ? await opts.repo.deleteApp(id, version) : await opts.repo.putApp(def));
+  await recordGroupVersion(o, changes, version);
   if (plan.steps.length > 0) {
     mustWrite(await opts.repo.putDeployment(plan));
     state.deployments.set(plan.id, plan);
@@ -52,6 +54,18 @@ export async function deploy(o: Owner, changes: Record<string, AppDefinition | n
   else opts.events.publish('deployment_success', { id: plan.id, plan: planJson(plan) });
   await o.step([]);
   return ok(plan);
+}
+
+/**
+ * Records the app tree after `changes` in the group history (one group version per change,
+ * dry runs excepted). A failed record is a gap in the history, not a failed change: it is logged.
+ */
+async function recordGroupVersion(o: Owner, changes: Record<string, AppDefinition | null>, version: string): Promise<void> {
+  const apps: Record<string, string> = {};
+  for (const a of o.state.apps.values()) if (!(a.id in changes)) apps[a.id] = a.version;
+  for (const [id, def] of Object.entries(changes)) if (def !== null) apps[id] = def.version;
+  const r = await o.opts.repo.recordGroupVersion({ version, apps });
+  if (!r.ok) o.opts.log.warn({ version, error: r.error.message }, 'group version not recorded; rolling back to it will not be possible');
 }
 
 /** A new deployment back to the definitions `d` started from (apps it created are removed). */

@@ -6,8 +6,8 @@
  * before their LAUNCH, kill requests before their KILL.
  *
  * The work itself lives in modules named for their concern, as functions over this owner (the
- * `Owner` contract in owner.ts): app-changes (API changes to apps and groups), deployments
- * (deploy, progress, revert), kills, offers (the reconcile pass, revive/suppress), task-updates
+ * `Owner` contract in owner.ts): app-changes (API changes to apps and groups), group-versions
+ * (group history reads and rollback), deployments (deploy, progress, revert), kills, offers (the reconcile pass, revive/suppress), task-updates
  * (status updates, resubscription, readiness). This class keeps the state, the queue, the Mesos
  * port and the coalescing of follow-up work, and wraps each operation in `serial`.
  *
@@ -22,6 +22,7 @@ import type { AppDefinition, AppSpec } from '../model/types.ts';
 import { versionAt } from '../model/version.ts';
 import * as changes from './app-changes.ts';
 import { advanceDeployments, cancelDeployment, promote } from './deployments.ts';
+import { groupVersion, groupVersions, rollbackGroup } from './group-versions.ts';
 import { killInstances } from './kills.ts';
 import { step } from './offers.ts';
 import { mustRead, type DeploymentResult, type OfferFlow, type Owner, type ServicesOptions } from './owner.ts';
@@ -133,6 +134,21 @@ export class Services implements Owner {
   /** See `app-changes.ts#applyGroup`. */
   applyGroup(groupId: string, specs: readonly AppSpec[], opts: changes.GroupChangeOptions): Promise<Result<{ deployment: Deployment; dryRun: boolean }, ApiError>> {
     return this.serial(() => changes.applyGroup(this, groupId, specs, opts));
+  }
+
+  /** PUT /v2/groups/{id} `{"version": ts}`: the group as it was at `to` (see group-versions.ts). */
+  rollbackGroup(groupId: string, to: string, opts: { force: boolean; dryRun: boolean }): Promise<Result<{ deployment: Deployment; dryRun: boolean }, ApiError>> {
+    return this.serial(() => rollbackGroup(this, groupId, to, opts));
+  }
+
+  /** Versions of a group, newest first (store reads; no state changes). */
+  groupVersions(groupId: string): Promise<Result<string[], ApiError>> {
+    return groupVersions(this, groupId);
+  }
+
+  /** The apps below a group at one of its versions (store reads; no state changes). */
+  groupVersion(groupId: string, version: string): Promise<Result<AppDefinition[], ApiError>> {
+    return groupVersion(this, groupId, version);
   }
 
   /**

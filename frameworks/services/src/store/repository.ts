@@ -10,12 +10,14 @@
  *   services/versions/<app id, escaped>/<version>    every stored version (newest `maxVersions`)
  *   services/deployments/<deployment id>
  *   services/instances/<instance id>
+ *   services/group-versions/…, services/retired/…   the group history (group-history.ts)
  */
 import { err, ok, type Result } from '@agora/protocol';
 import { getJson, keySegment, setJson, unescapeKeySegment, type KeyValueStore, type StoreError } from '@agora/state';
 import type { Deployment } from '../core/deployment.ts';
 import type { Instance } from '../core/instance.ts';
 import type { AppDefinition } from '../model/types.ts';
+import { GroupHistory, type GroupVersion } from './group-history.ts';
 
 const ROOT = 'services';
 const k = (...parts: string[]) => [ROOT, ...parts].join('/');
@@ -27,8 +29,22 @@ export interface Snapshot {
   readonly instances: Instance[];
 }
 
+/** A group version: every app id it has, and the definitions of those asked for. */
+export interface ResolvedGroupVersion {
+  readonly version: string;
+  readonly appIds: readonly string[];
+  readonly apps: readonly AppDefinition[];
+  /** References asked for that could not be read (`<id> <version>`). */
+  readonly missing: readonly string[];
+}
+
 export class Repository {
-  constructor(private store: KeyValueStore, private readonly maxVersions = 50) {}
+  private readonly history: GroupHistory;
+
+  /** `maxVersions` bounds both each app's versions and the group versions (Marathon `--max_versions`). */
+  constructor(private store: KeyValueStore, private readonly maxVersions = 50) {
+    this.history = new GroupHistory(() => this.store, maxVersions);
+  }
 
   /** Writes go through `store` from now on (the fenced view of a newly elected leader). */
   use(store: KeyValueStore): void {
@@ -89,12 +105,56 @@ export class Repository {
     return ok(undefined);
   }
 
-  /** Deleting an app deletes its versions too (Marathon). */
-  async deleteApp(id: string): Promise<Result<void, StoreError>> {
+  /**
+   * Deleting an app deletes its versions too (Marathon: they are gone from its /versions); the
+   * definitions move to the group history's retired bucket for `at` (the deleting change) while
+   * kept group versions may refer to them.
+   */
+  async deleteApp(id: string, at: string): Promise<Result<void, StoreError>> {
     const seg = keySegment(id);
     const all = await this.store.list(k('versions', seg));
-    if (all.ok) for (const v of all.value) await this.remove(k('versions', seg, v));
+    if (all.ok) {
+      const defs: AppDefinition[] = [];
+      for (const v of all.value) {
+        const r = await getJson<AppDefinition>(this.store, k('versions', seg, v));
+        if (!r.ok) return err(r.error);
+        if (r.value !== undefined) defs.push(r.value.value);
+      }
+      const kept = await this.history.retire(at, defs);
+      if (!kept.ok) return kept;
+      for (const v of all.value) await this.remove(k('versions', seg, v));
+    }
     return this.remove(k('apps', seg));
+  }
+
+  /** Records the app tree after a change (see group-history.ts). */
+  recordGroupVersion(g: GroupVersion): Promise<Result<void, StoreError>> {
+    return this.history.record(g);
+  }
+
+  /** Stored group versions, newest first. */
+  groupVersions(): Promise<Result<string[], StoreError>> {
+    return this.history.list();
+  }
+
+  /**
+   * The app tree at a group version, with the definitions of the apps `wanted` resolved (from
+   * their versions, or retired after a delete); undefined when no such version is stored.
+   */
+  async groupVersion(version: string, wanted: (appId: string) => boolean): Promise<Result<ResolvedGroupVersion | undefined, StoreError>> {
+    const g = await this.history.get(version);
+    if (!g.ok || g.value === undefined) return g.ok ? ok(undefined) : g;
+    const apps: AppDefinition[] = [];
+    const missing: string[] = [];
+    for (const [id, v] of Object.entries(g.value.apps)) {
+      if (!wanted(id)) continue;
+      let def = await this.version(id, v);
+      if (def.ok && def.value === undefined) def = await this.history.retired(id, v, g.value.version);
+      if (!def.ok) return def;
+      if (def.value) apps.push(def.value);
+      else missing.push(`${id} ${v}`);
+    }
+    return ok({ version: g.value.version, appIds: Object.keys(g.value.apps), apps, missing });
   }
 
   async versions(id: string): Promise<Result<string[], StoreError>> {
