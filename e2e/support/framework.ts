@@ -2,7 +2,7 @@
  * A framework for e2e tests, on the public SDK only: it records every event, holds offers, and
  * lets a test wait for a task to reach a state. What it launches are real tasks on real agents.
  */
-import type { FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '@agora/protocol';
+import type { FrameworkInfo, InverseOffer, Offer, TaskInfo, TaskState, TaskStatus } from '@agora/protocol';
 import { buildCommandTask, SchedulerDriver, type CommandTaskSpec, type Scheduler } from '@agora/sdk';
 import { waitFor } from './processes.ts';
 
@@ -14,6 +14,9 @@ export class TestFramework {
   readonly errors: string[] = [];
   readonly failures: Array<{ agentId?: string; executorId?: string }> = [];
   rescinded = 0;
+  /** INVERSE_OFFERS received (maintenance), and the IDs of those rescinded. */
+  readonly inverseOffers: InverseOffer[] = [];
+  readonly rescindedInverseOffers: string[] = [];
 
   constructor(masterUrl: string, info: Partial<FrameworkInfo> & { name: string }) {
     const scheduler: Scheduler = {
@@ -25,6 +28,12 @@ export class TestFramework {
       rescind: (id) => {
         this.rescinded++;
         this.offers = this.offers.filter((o) => o.id.value !== id.value);
+      },
+      inverseOffers: (_d, offers) => {
+        this.inverseOffers.push(...offers);
+      },
+      rescindInverseOffer: (id) => {
+        this.rescindedInverseOffers.push(id.value);
       },
       update: (_d, status) => {
         this.updates.push(status);
