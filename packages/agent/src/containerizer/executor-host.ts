@@ -54,6 +54,8 @@ interface HostContainer {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A wait that does not hold the agent process up once it has stopped (it may outlast the wait's use). */
+const idleSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export class ExecutorHostLauncher implements Containerizer {
   readonly socketPath: string;
@@ -114,7 +116,7 @@ export class ExecutorHostLauncher implements Containerizer {
     c.destroying = true;
     const sent = this.conn?.send({ type: 'DESTROY', destroy: { container_id: containerId } }) ?? false;
     if (sent) {
-      const timedOut = await Promise.race([c.done.then(() => false), sleep(this.opts.destroyTimeoutMs ?? 5000).then(() => true)]);
+      const timedOut = await Promise.race([c.done.then(() => false), idleSleep(this.opts.destroyTimeoutMs ?? 5000).then(() => true)]);
       if (!timedOut) return;
       this.opts.logger.warn({ containerId }, 'the executor host did not destroy the container in time; killing its tasks');
     }
@@ -135,7 +137,7 @@ export class ExecutorHostLauncher implements Containerizer {
     const conn = await this.connection(false);
     let running = new Set<string>();
     if (conn.ok) {
-      const answered = await Promise.race([listed, sleep(this.opts.launchTimeoutMs ?? 30_000).then(() => undefined)]);
+      const answered = await Promise.race([listed, idleSleep(this.opts.launchTimeoutMs ?? 30_000).then(() => undefined)]);
       if (answered) running = answered;
       else this.opts.logger.warn('the executor host did not answer LIST in time; treating its executors as ended');
     } else {
@@ -167,7 +169,7 @@ export class ExecutorHostLauncher implements Containerizer {
     if (conn && !conn.closed) {
       if (this.live.size === 0) {
         conn.send({ type: 'SHUTDOWN_HOST' });
-        await Promise.race([new Promise<void>((r) => conn.onClose(() => r())), sleep(2000)]);
+        await Promise.race([new Promise<void>((r) => conn.onClose(() => r())), idleSleep(2000)]);
       }
       conn.close();
     }
@@ -180,7 +182,7 @@ export class ExecutorHostLauncher implements Containerizer {
     const conn = this.conn;
     if (conn && !conn.closed) {
       conn.send({ type: 'SHUTDOWN_HOST' });
-      await Promise.race([new Promise<void>((r) => conn.onClose(() => r())), sleep(2000)]);
+      await Promise.race([new Promise<void>((r) => conn.onClose(() => r())), idleSleep(2000)]);
       conn.close();
     }
     this.conn = undefined;
