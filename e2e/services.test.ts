@@ -4,7 +4,8 @@
  * deployment until healthy), scale up and down, a Python http.server on $PORT0 behind an HTTP
  * health check, memcached ×3 with UNIQUE hostname, a rolling restart that holds its capacity
  * bounds, a failing health check replaced, a crash loop backed off, hostile JSON answered 422,
- * and an agent killed with its instances replaced elsewhere.
+ * an agent killed with its instances replaced elsewhere, and a group rolled back to a version
+ * recorded before the framework crashed and restarted on its state.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { AGORA_BIN, freePorts, ROOT, startAgora, waitFor, type Daemon } from './
 let cluster: Cluster;
 let services: Daemon;
 let api: string;
+let servicesArgs: string[];
 
 interface TaskView { id: string; host: string; ports: number[]; state: string; version: string; healthCheckResults?: { alive: boolean }[] }
 interface AppView { id: string; instances: number; version: string; versionInfo: { lastConfigChangeAt: string }; tasksRunning: number; tasksHealthy: number; tasks: TaskView[]; deployments: Array<{ id: string }>; lastTaskFailure?: { state: string } }
@@ -52,7 +54,8 @@ before(async () => {
   });
   const [port] = await freePorts(1);
   api = `http://127.0.0.1:${port}`;
-  services = startAgora('services', ['services', `--master=${cluster.masterUrl}`, `--http-port=${port}`, `--state=${join(cluster.dir, 'services')}`, '--tick-interval=200ms', '--log-level=info'], cluster.dir);
+  servicesArgs = ['services', `--master=${cluster.masterUrl}`, `--http-port=${port}`, `--state=${join(cluster.dir, 'services')}`, '--tick-interval=200ms', '--log-level=info'];
+  services = startAgora('services', servicesArgs, cluster.dir);
   await waitFor('the services API', async () => ((await send('GET', '/v2/info')).json?.elected === true ? true : undefined), 30_000, 100);
 });
 
@@ -204,4 +207,27 @@ test('an agent killed: its instance is replaced on another agent', async () => {
     return running.length === 2 && running.every((t) => t.host !== victimHost) ? now : undefined;
   }, 40_000, 200);
   assert.equal(new Set(replaced.tasks.map((t) => t.host)).size, 2);
+});
+
+test('a group rolled back to a version recorded before the framework crashed and restarted', async () => {
+  const v1 = await send('POST', '/v2/groups', { id: '/rb', apps: [{ id: 'a', cmd: 'sleep 1000', cpus: 0.05, mem: 16 }] });
+  assert.equal(v1.status, 201);
+  await settled('/rb/a', 1);
+  const v2 = await send('PUT', '/v2/groups/rb', { apps: [{ id: 'a', cmd: 'sleep 2000', cpus: 0.05, mem: 16 }, { id: 'b', cmd: 'sleep 1000', cpus: 0.05, mem: 16 }] });
+  assert.equal(v2.status, 200);
+  await settled('/rb/a', 1);
+  await settled('/rb/b', 1);
+
+  await services.kill();
+  services = startAgora('services', servicesArgs, cluster.dir);
+  await waitFor('the restarted services API', async () => ((await send('GET', '/v2/info').catch(() => undefined))?.json?.elected === true ? true : undefined), 30_000, 100);
+  assert.deepEqual((await send('GET', '/v2/groups/rb/versions')).json, [v2.json.version, v1.json.version]);
+
+  const rolled = await send('PUT', '/v2/groups/rb', { version: v1.json.version });
+  assert.equal(rolled.status, 200);
+  const a = await settled('/rb/a', 1);
+  assert.equal(a.versionInfo.lastConfigChangeAt, rolled.json.version);
+  assert.equal((await send('GET', '/v2/apps/rb/a')).json.app.cmd, 'sleep 1000');
+  await waitFor('/rb/b and its task gone', async () => ((await send('GET', '/v2/apps/rb/b')).status === 404 && (await send('GET', '/v2/tasks')).json.tasks.every((t: TaskView) => !t.id.startsWith('rb_b.')) ? true : undefined), 30_000, 200);
+  await noDeployments();
 });
