@@ -263,3 +263,38 @@ test('re-registration reports frameworks, custom executors and tasks; unacknowle
   assert.equal(tasks.get('c1')!.state, 'TASK_STAGING');
   assert.deepEqual(h.updates(), ['a:TASK_RUNNING', 'a:TASK_RUNNING'], 'the unacknowledged head is re-sent');
 });
+
+test('exit (SIGTERM): non-checkpointing executors get SHUTDOWN and their grace period; checkpointing ones are left alone; after detach nothing changes', async () => {
+  const h = new CoreHarness({ executorShutdownGracePeriodMs: 1000 });
+  await h.start();
+  const checkpointing = { ...FRAMEWORK, id: { value: 'fw-cp' }, checkpoint: true };
+  await h.runTask(commandTask('plain'));
+  await h.runTask(commandTask('kept'), checkpointing);
+  const plain = await h.subscribe('plain');
+  const kept = await h.subscribe('kept', {}, 'fw-cp');
+  await h.update('plain', h.status('plain', 'TASK_RUNNING'));
+  await h.update('kept', h.status('kept', 'TASK_RUNNING'), 'fw-cp');
+  const forwarded = h.updates().length;
+
+  let exited = false;
+  const exit = h.core.exit().then(() => (exited = true));
+  await h.settle();
+  assert.equal(plain.types().at(-1), 'SHUTDOWN');
+  assert.ok(!kept.types().includes('SHUTDOWN'), 'the checkpointing framework\'s executor hears nothing');
+  assert.equal(exited, false, 'waits for the shut down executor');
+  await h.runTask(commandTask('late'), checkpointing);
+  assert.equal(h.executor('late', 'fw-cp'), undefined, 'no new work while exiting');
+  await h.advance(1000);
+  await exit;
+  assert.deepEqual(h.containerizer.destroyed, ['c-1'], 'destroyed after its grace period');
+  assert.equal(h.core.frameworks.has('fw-1'), false);
+  assert.equal(h.updates().length, forwarded, 'its task\'s end is not reported (the master reports it lost)');
+
+  h.core.detach();
+  h.containerizer.exit('c-2', 0);
+  await h.advance(60_000);
+  const ex = h.executor('kept', 'fw-cp')!;
+  assert.equal(ex.state, 'RUNNING', 'a container ending after detach changes nothing');
+  assert.equal(ex.launched.get('kept')!.state, 'TASK_RUNNING');
+  assert.equal(h.updates().length, forwarded);
+});
