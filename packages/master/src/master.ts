@@ -22,7 +22,7 @@ import { BoundedList } from './registry/bounded.ts';
 import { FrameworkRecord } from './registry/framework.ts';
 import { applyStatus, taskView, type TaskRecord } from './registry/task.ts';
 import type { OperatorEvents } from './operator/event-stream.ts';
-import { forgetInverseOffersOf, sendInverseOffer } from './maintenance/inverse-offers.ts';
+import { sendInverseOffer, withdrawInverseOffersOf } from './maintenance/inverse-offers.ts';
 import { MaintenanceState } from './maintenance/state.ts';
 import type { RegistryOp, RegistryPort } from './registrar/registrar.ts';
 
@@ -498,7 +498,7 @@ export class Master {
     fw.failoverTimer?.cancel();
     fw.heartbeatTimer?.cancel();
     this.rescindOffersOf(fw.offers, 'framework removed');
-    forgetInverseOffersOf(this, fw.id);
+    withdrawInverseOffersOf(this, fw.id);
     const agentIds = new Set<string>();
     for (const t of fw.tasks.values()) agentIds.add(t.task.agent_id.value);
     for (const id of fw.executors.keys()) agentIds.add(id);

@@ -74,7 +74,17 @@ export function rescindInverseOffersOn(m: Master, agentId: string, tellAllocator
   }
 }
 
-/** A removed framework's inverse offers are forgotten (its stream is gone; the allocator drops it). */
-export function forgetInverseOffersOf(m: Master, frameworkId: string): void {
-  for (const [id, io] of [...m.maintenance.inverseOffers]) if (io.frameworkId === frameworkId) m.maintenance.inverseOffers.delete(id);
+/**
+ * A framework's inverse offers lapse when its stream goes (disconnect, failover, removal), as
+ * Mesos removes them when it deactivates a framework: no event (the stream that knew them is
+ * gone), and the allocator is told, so the framework is asked again once it is back.
+ */
+export function withdrawInverseOffersOf(m: Master, frameworkId: string): void {
+  if (m.maintenance.inverseOffers.size === 0) return;
+  const now = m.clock.now();
+  for (const [id, io] of [...m.maintenance.inverseOffers]) {
+    if (io.frameworkId !== frameworkId) continue;
+    m.maintenance.inverseOffers.delete(id);
+    if (m.agents.has(io.agentId)) m.allocator.updateInverseOffer(io.agentId, frameworkId, {}, now);
+  }
 }

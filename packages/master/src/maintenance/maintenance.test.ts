@@ -213,3 +213,28 @@ test('the schedule and machine modes are in the registry before the call is answ
   assert.ok(after.ok);
   assert.deepEqual(after.value.maintenance?.machines.map((x) => x.id), [other]);
 });
+
+test('inverse offers lapse with the framework\'s stream: after a failover the framework is asked again; an agent going away rescinds them', async () => {
+  const h = new Harness();
+  const a1 = h.agent('cpus:4;mem:4096');
+  const s = h.scheduler({ name: 'one', failover_timeout: 3600 });
+  runOn(h, s, a1, 't1');
+  assert.ok((await updateSchedule(h.master, { windows: [{ machine_ids: [HOST1], unavailability: U }] })).ok);
+  h.settle();
+  assert.equal(inverseOffers(s).length, 1);
+  const first = inverseOffers(s)[0]!.id;
+
+  s.stream!.disconnect();
+  s.subscribe();
+  h.settle();
+  const again = inverseOffers(s);
+  assert.equal(again.length, 1, 'the new stream gets a new inverse offer');
+  assert.notEqual(again[0]!.id.value, first.value);
+  assert.ok(s.call({ type: 'ACCEPT_INVERSE_OFFERS', accept_inverse_offers: { inverse_offer_ids: [first] } }).ok);
+  assert.equal(maintenanceStatus(h.master).draining_machines![0]!.statuses, undefined, 'an answer to the lapsed inverse offer is ignored');
+
+  a1.pair.sever('network');
+  h.settle();
+  assert.deepEqual(s.ofType('RESCIND_INVERSE_OFFER').map((e) => e.rescind_inverse_offer!.inverse_offer_id.value), [again[0]!.id.value]);
+  assert.equal(h.master.maintenance.inverseOffers.size, 0);
+});

@@ -20,6 +20,7 @@ import type { Master } from '../master.ts';
 import type { FrameworkRecord } from '../registry/framework.ts';
 import { frameworkInfoProblem } from './validate-framework.ts';
 import { frameworkToV1 } from '../operator/views.ts';
+import { withdrawInverseOffersOf } from '../maintenance/inverse-offers.ts';
 
 export type OpenStream = (headers: Record<string, string>, onClose: () => void) => EventStream;
 
@@ -81,6 +82,7 @@ export function subscribe(m: Master, call: scheduler.Call, open: OpenStream): vo
     fw.reregisteredTime = m.nowSeconds();
     fw.unregisteredTime = undefined;
     m.rescindOffersOf(fw.offers, 'framework failed over');
+    withdrawInverseOffersOf(m, fw.id);
     attach(m, fw, stream, streamId);
     const rolesChanged = frameworkRoles(info).some((r) => !rolesBefore.has(r)) || rolesBefore.size !== fw.roles.size;
     m.allocator.updateFramework(fw.id, frameworkSpec(fw));
@@ -110,6 +112,7 @@ export function disconnect(m: Master, fw: FrameworkRecord): void {
   fw.heartbeatTimer?.cancel();
   fw.heartbeatTimer = undefined;
   m.allocator.deactivateFramework(fw.id);
+  withdrawInverseOffersOf(m, fw.id);
   for (const id of [...fw.offers]) {
     const rec = m.takeOffer(id);
     if (rec && m.agents.has(rec.agentId)) m.allocator.recoverResources(fw.id, rec.agentId, rec.resources, undefined, m.clock.now());
