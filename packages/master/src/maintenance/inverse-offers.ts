@@ -6,7 +6,7 @@
  * is answered or rescinded, and hands the answer back to the allocator, which keeps the latest
  * answer per framework for GET_MAINTENANCE_STATUS. Answers are advisory: nothing else changes.
  */
-import type { OfferID, Unavailability, scheduler } from '@agora/protocol';
+import type { InverseOffer, OfferID, Unavailability, scheduler } from '@agora/protocol';
 import type { Master } from '../master.ts';
 import type { FrameworkRecord } from '../registry/framework.ts';
 
@@ -16,21 +16,15 @@ export function sendInverseOffer(m: Master, frameworkId: string, agentId: string
   const agent = m.agents.get(agentId);
   if (!fw || !agent) return;
   const id = m.nextOfferId();
-  m.maintenance.inverseOffers.set(id, { frameworkId, agentId });
-  m.sendEvent(fw, {
-    type: 'INVERSE_OFFERS',
-    inverse_offers: {
-      inverse_offers: [
-        {
-          id: { value: id },
-          framework_id: { value: fw.id },
-          agent_id: { value: agent.id },
-          url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: '/slave(1)' },
-          unavailability,
-        },
-      ],
-    },
-  });
+  const offer: InverseOffer = {
+    id: { value: id },
+    framework_id: { value: fw.id },
+    agent_id: { value: agent.id },
+    url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: '/slave(1)' },
+    unavailability,
+  };
+  m.maintenance.inverseOffers.set(id, { frameworkId, agentId, offer });
+  m.sendEvent(fw, { type: 'INVERSE_OFFERS', inverse_offers: { inverse_offers: [offer] } });
 }
 
 /**

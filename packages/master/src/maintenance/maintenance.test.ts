@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { MachineID, Offer, TaskInfo } from '@agora/protocol';
 import { MemoryState } from '@agora/state';
 import { applyRecovery } from '../ha/recovery.ts';
+import { frameworkToV1 } from '../operator/views.ts';
 import { Registrar } from '../registrar/registrar.ts';
 import { FakeAgent, Harness, testUuid, type FakeScheduler } from '../testing/harness.ts';
 import { startMaintenance, stopMaintenance, updateSchedule } from './operations.ts';
@@ -67,6 +68,7 @@ test('a schedule drains a machine: offers from it carry the unavailability, its 
   assert.equal(io1[0]!.agent_id?.value, a1.id);
   assert.deepEqual(io1[0]!.unavailability, U);
   assert.notEqual(io1[0]!.id.value, io2[0]!.id.value);
+  assert.deepEqual(frameworkToV1(h.master, h.master.frameworks.get(s1.frameworkId!)!).inverse_offers, io1, 'GET_FRAMEWORKS lists outstanding inverse offers');
 
   // Offers from host1 now carry the unavailability; host2's do not.
   h.advance(6000);

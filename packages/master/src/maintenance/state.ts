@@ -4,7 +4,7 @@
  * Owned by the Master; changed only by maintenance/operations.ts (schedule and modes, after the
  * registry has them) and maintenance/inverse-offers.ts (outstanding inverse offers).
  */
-import type { MachineID, MachineInfo, MaintenanceSchedule, Unavailability } from '@agora/protocol';
+import type { InverseOffer, MachineID, MachineInfo, MaintenanceSchedule, Unavailability } from '@agora/protocol';
 import { machineKey, type Machine } from './machines.ts';
 
 /** What the registry keeps (`registry/maintenance`). */
@@ -16,6 +16,8 @@ export interface MaintenanceRecord {
 export interface OutstandingInverseOffer {
   readonly frameworkId: string;
   readonly agentId: string;
+  /** As sent (GET_FRAMEWORKS lists a framework's outstanding inverse offers). */
+  readonly offer: InverseOffer;
 }
 
 export class MaintenanceState {

@@ -56,6 +56,8 @@ export function frameworkToV1(m: Master, fw: FrameworkRecord, completed = false)
   if (!completed) {
     const offers = [...fw.offers].map((id) => m.offers.get(id)?.offer).filter((o) => o !== undefined);
     if (offers.length) out.offers = offers;
+    const inverse = [...m.maintenance.inverseOffers.values()].filter((io) => io.frameworkId === fw.id).map((io) => io.offer);
+    if (inverse.length) out.inverse_offers = inverse;
     const alloc = frameworkAllocated(m, fw).toProto('ENDPOINT');
     if (alloc.length) out.allocated_resources = alloc;
     const offered = frameworkOffered(m, fw).toProto('ENDPOINT');
