@@ -10,6 +10,8 @@ import type { InverseOffer, OfferID, Unavailability, scheduler } from '@agora/pr
 import type { Master } from '../master.ts';
 import type { FrameworkRecord } from '../registry/framework.ts';
 
+const DEFAULT_REFUSE_SECONDS = 5;
+
 /** Sends one INVERSE_OFFERS event and remembers the offer. */
 export function sendInverseOffer(m: Master, frameworkId: string, agentId: string, unavailability: Unavailability): void {
   const fw = m.frameworks.get(frameworkId);
@@ -30,8 +32,9 @@ export function sendInverseOffer(m: Master, frameworkId: string, agentId: string
 /**
  * ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS. IDs that are not this framework's outstanding
  * inverse offers (answered already, rescinded, made up) are ignored with a warning, as Mesos
- * does; the others are answered. `filters`, when given, keeps the framework from getting another
- * inverse offer for the agent for `refuse_seconds`.
+ * does; the others are answered. The framework gets no other inverse offer for the agent for
+ * `filters.refuse_seconds` — 5 s when the call has no filters, as Mesos passes the call's
+ * (default) Filters on.
  */
 export function answerInverseOffers(
   m: Master, fw: FrameworkRecord, ids: readonly OfferID[], status: 'ACCEPT' | 'DECLINE', filters: { refuse_seconds?: number } | undefined,
@@ -45,7 +48,7 @@ export function answerInverseOffers(
     }
     m.maintenance.inverseOffers.delete(id);
     if (!m.agents.has(io.agentId)) continue;
-    m.allocator.updateInverseOffer(io.agentId, fw.id, { status, ...(filters?.refuse_seconds !== undefined ? { refuseSeconds: filters.refuse_seconds } : {}) }, now);
+    m.allocator.updateInverseOffer(io.agentId, fw.id, { status, refuseSeconds: filters?.refuse_seconds ?? DEFAULT_REFUSE_SECONDS }, now);
   }
 }
 

@@ -89,6 +89,14 @@ test('a schedule drains a machine: offers from it carry the unavailability, its 
   assert.equal(byFramework.get(s2.frameworkId!)?.status, 'DECLINE');
   assert.equal(byFramework.get(s2.frameworkId!)!.timestamp.nanoseconds - byFramework.get(s1.frameworkId!)!.timestamp.nanoseconds, 1000 * 1e6);
   assert.equal(byFramework.size, 2);
+  // Mesos has no master-wide inverse offer metrics; the per-framework call and event counters count them.
+  const snap = h.metrics.snapshot();
+  assert.equal(snap[`master/frameworks/one/${s1.frameworkId}/calls/accept_inverse_offers`], 1);
+  assert.equal(snap[`master/frameworks/two/${s2.frameworkId}/calls/decline_inverse_offers`], 1);
+  assert.equal(snap[`master/frameworks/one/${s1.frameworkId}/events/inverse_offers`], 1);
+  h.advance(5000);
+  assert.equal(inverseOffers(s1).length, 2, 'asked again once the filter of its answer (5 s without filters, as Mesos) expires');
+  assert.equal(inverseOffers(s2).length, 1, 'its decline filtered it for an hour');
 
   // A new unavailability rescinds what is outstanding and re-sends offers and inverse offers.
   const before = inverseOffers(s1).length;
