@@ -19,7 +19,7 @@ export function admitRegistration(m: Master, channel: AgentChannel, msg: interna
   const refused = downMachineRefusal(m, info.hostname, agentIp(channel, msg.ip, info.hostname));
   if (refused) return done(refused);
   const id = m.nextAgentId();
-  m.persist({ type: 'ADMIT', info: { ...info, id: { value: id } } }, () => done(registerAgent(m, channel, msg, id)));
+  m.persist({ type: 'ADMIT', info: { ...info, id: { value: id } } }, () => done(unlessRefused(m, id, registerAgent(m, channel, msg, id))));
 }
 
 export function admitReregistration(m: Master, channel: AgentChannel, msg: internal.ReregisterAgent, done: (a: Admission) => void): void {
@@ -30,5 +30,14 @@ export function admitReregistration(m: Master, channel: AgentChannel, msg: inter
   const refused = downMachineRefusal(m, msg.agent_info.hostname, agentIp(channel, msg.ip, msg.agent_info.hostname));
   if (refused) return done(refused);
   // reregisterAgent re-checks everything: the agent may have been marked gone meanwhile.
-  m.persist({ type: 'ADMIT', info: { ...msg.agent_info, id: { value: id } } }, () => done(reregisterAgent(m, channel, msg)));
+  m.persist({ type: 'ADMIT', info: { ...msg.agent_info, id: { value: id } } }, () => done(unlessRefused(m, id, reregisterAgent(m, channel, msg))));
+}
+
+/**
+ * An agent admitted in the registry but refused once the write completed (its machine went DOWN
+ * for maintenance meanwhile) leaves the registry again, so a new leader does not wait for it.
+ */
+function unlessRefused(m: Master, id: string, admitted: Admission): Admission {
+  if (!admitted.ok && !m.agents.has(id) && !m.goneAgents.has(id)) m.persist({ type: 'REMOVE', agentId: id }, () => {});
+  return admitted;
 }
