@@ -101,14 +101,14 @@ export function registerAgent(m: Master, channel: AgentChannel, msg: internal.Re
   if (info.hostname.trim() === '') return { ok: false, message: "Agent's hostname is empty" };
   const total = parseTotal(info, msg.checkpointed_resources ?? []);
   if (!total.ok) return total;
+  const ip = agentIp(channel, msg.ip, info.hostname);
+  const refused = downMachineRefusal(m, info.hostname, ip);
+  if (refused) return refused;
   for (const existing of [...m.agents.values()]) {
     if (existing.hostname === info.hostname && existing.port === info.port) {
       removeAgent(m, existing, 'REASON_AGENT_RESTARTED', `Agent ${existing.id} at ${info.hostname}:${info.port} restarted and registered anew`);
     }
   }
-  const ip = agentIp(channel, msg.ip, info.hostname);
-  const refused = downMachineRefusal(m, info.hostname, ip);
-  if (refused) return refused;
   id ??= m.nextAgentId();
   const agent = new AgentRecord(id, info, capabilitiesOf(msg.capabilities), msg.version, total.value, m.nowSeconds());
   agent.ip = ip;
