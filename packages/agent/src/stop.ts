@@ -68,7 +68,7 @@ export async function shutdownAgent(p: StopParts, why: { reason: string; unregis
   p.logger.info({ reason: why.reason }, 'agent shutting down: every executor is shut down');
   p.diskWatcher.stop();
   // Unregistered first, as Mesos: the master removes the agent now and offers nothing more on it.
-  if (why.unregister) p.link.send({ type: 'UNREGISTER_AGENT' });
+  if (why.unregister && p.core.agentId !== undefined) p.link.send({ type: 'UNREGISTER_AGENT' });
   p.link.close();
   await p.closeDialer();
   const drained = p.core.stop();
