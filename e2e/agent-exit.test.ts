@@ -48,7 +48,7 @@ async function startNode(name: string, agentFlags: string[], cgroupsRoot: string
   const master = startAgora('master', ['master', `--port=${masterPort}`, `--work-dir=${join(dir, 'master')}`, '--allocation-interval=100ms'], dir);
   const args = [
     'agent', `--master=127.0.0.1:${masterPort}`, `--port=${agentPort}`, `--work-dir=${join(dir, 'agent')}`, `--runtime-dir=${join(dir, 'agent', 'run')}`,
-    '--resources=cpus:4;mem:2048', '--log-level=info', '--executor-shutdown-grace-period=2secs',
+    '--resources=cpus:4;mem:2048', '--log-level=info', '--executor-shutdown-grace-period=2secs', '--registration-backoff-factor=100ms',
     ...(cgroupsRoot ? ['--isolation=cgroups/cpu,cgroups/mem', `--cgroups-root=${cgroupsRoot}`] : []), ...agentFlags,
   ];
   let runs = 0;
