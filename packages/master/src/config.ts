@@ -3,6 +3,7 @@
  */
 import { err, ok, type Result } from '@agora/protocol';
 import { isValidRole, type ResourceQuantities } from '@agora/resources';
+import { parseRemovalRateLimit, type RemovalRateLimit } from './agents/removal-limit.ts';
 import type { MasterOptions } from './flags.ts';
 
 export interface MasterConfig {
@@ -25,6 +26,13 @@ export interface MasterConfig {
   agentReregisterTimeoutMs: number;
   /** After a failover: the largest fraction (0–1) of recovered agents the re-register timeout may mark unreachable. */
   recoveryAgentRemovalLimit: number;
+  /** Agents failing health checks are marked unreachable at most this fast (undefined: at once). */
+  agentRemovalRateLimit: RemovalRateLimit | undefined;
+  /** Registry GC: unreachable and gone entries older than this are pruned. */
+  registryMaxAgentAgeMs: number;
+  /** Registry GC: at most this many unreachable (and, separately, gone) entries are kept. */
+  registryMaxAgentCount: number;
+  registryGcIntervalMs: number;
 }
 
 /** Where the registry is kept: nowhere, a file store in a directory, or ZooKeeper. */
@@ -65,9 +73,15 @@ export function compileConfig(o: MasterOptions, minAllocatable: readonly Resourc
   for (const r of o.roles) if (!isValidRole(r)) return err(`--roles: '${r}' is not a valid role name`);
   const limit = parsePercentage(o.recoveryAgentRemovalLimit);
   if (!limit.ok) return err(`--recovery-agent-removal-limit: ${limit.error}`);
+  const rate = o.agentRemovalRateLimit === undefined ? undefined : parseRemovalRateLimit(o.agentRemovalRateLimit);
+  if (rate && !rate.ok) return err(`--agent-removal-rate-limit: ${rate.error}`);
   return ok({
     agentReregisterTimeoutMs: o.agentReregisterTimeout,
     recoveryAgentRemovalLimit: limit.value,
+    agentRemovalRateLimit: rate?.value,
+    registryMaxAgentAgeMs: o.registryMaxAgentAge,
+    registryMaxAgentCount: o.registryMaxAgentCount,
+    registryGcIntervalMs: o.registryGcInterval,
     allocationIntervalMs: o.allocationInterval,
     offerTimeoutMs: o.offerTimeout,
     agentPingTimeoutMs: o.agentPingTimeout,
@@ -102,6 +116,10 @@ export function testConfig(overrides: Partial<MasterConfig> = {}): MasterConfig 
     minAllocatable: [],
     agentReregisterTimeoutMs: 600_000,
     recoveryAgentRemovalLimit: 1,
+    agentRemovalRateLimit: undefined,
+    registryMaxAgentAgeMs: 14 * 24 * 3600_000,
+    registryMaxAgentCount: 100 * 1024,
+    registryGcIntervalMs: 15 * 60_000,
     ...overrides,
   };
 }

@@ -41,6 +41,10 @@ export const MASTER_FLAGS = {
   'zk-session-timeout': { type: 'custom', default: 10_000, placeholder: 'DURATION', parse: positiveDuration, help: 'ZooKeeper session timeout; a leader whose session expires (or goes silent this long) steps down and exits' },
   'agent-reregister-timeout': { type: 'custom', default: 600_000, placeholder: 'DURATION', parse: positiveDuration, help: 'After a failover, time agents have to re-register before they are marked unreachable (Mesos: 10mins)' },
   'recovery-agent-removal-limit': { type: 'string', default: '100%', help: 'After a failover, the largest share of recovered agents that may be marked unreachable at the re-register timeout; above it the master exits instead (e.g. 50%)' },
+  'agent-removal-rate-limit': { type: 'string', placeholder: 'RATE', help: 'Largest rate at which agents failing health checks are marked unreachable, as <number of agents>/<duration> (e.g. 1/20mins, 100/1secs); the rest wait their turn and are spared if they answer meanwhile (default: no limit)' },
+  'registry-max-agent-age': { type: 'custom', default: 14 * 24 * 3600_000, placeholder: 'DURATION', parse: positiveDuration, help: 'Registry GC: unreachable and gone agents are forgotten this long after they were marked (Mesos: 2weeks)' },
+  'registry-max-agent-count': { type: 'int', default: 100 * 1024, min: 0, help: 'Registry GC: at most this many unreachable agents (and this many gone agents) are remembered; the oldest go first' },
+  'registry-gc-interval': { type: 'custom', default: 15 * 60_000, placeholder: 'DURATION', parse: positiveDuration, help: 'How often the leader garbage-collects the registry (Mesos: 15mins)' },
   'log-level': { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log verbosity' },
 } as const satisfies FlagTable;
 

@@ -15,6 +15,7 @@ import {
 } from '@agora/protocol';
 import { Resources } from '@agora/resources';
 import type { Clock, Logger, MetricsRegistry, Timer } from '@agora/runtime';
+import { AgentRemovals } from './agents/removal-limit.ts';
 import type { AllocatorPort, OfferDecision } from './allocation/port.ts';
 import type { MasterConfig } from './config.ts';
 import type { AgentRecord } from './registry/agent.ts';
@@ -24,6 +25,7 @@ import { applyStatus, taskView, type TaskRecord } from './registry/task.ts';
 import type { OperatorEvents } from './operator/event-stream.ts';
 import { sendInverseOffer, withdrawInverseOffersOf } from './maintenance/inverse-offers.ts';
 import { MaintenanceState } from './maintenance/state.ts';
+import { startRegistryGc } from './registrar/gc.ts';
 import type { RegistryOp, RegistryPort } from './registrar/registrar.ts';
 
 export interface MasterDeps {
@@ -85,6 +87,8 @@ export class Master {
   readonly quotas = new Map<string, QuotaConfig>();
   /** Agents recovered from the registry after this master was elected, until they re-register or time out. */
   readonly recoveredAgents = new Map<string, RecoveredAgent>();
+  /** Agents waiting to be marked unreachable under --agent-removal-rate-limit (agents/removal-limit.ts). */
+  readonly agentRemovals: AgentRemovals;
   /** The maintenance schedule, machine modes and outstanding inverse offers (maintenance/). */
   readonly maintenance = new MaintenanceState();
   /**
@@ -118,6 +122,7 @@ export class Master {
   private offerSeq = 0;
   private allocationPending: Set<string> | 'all' | undefined;
   private allocationTimer: Timer | undefined;
+  private registryGcTimer: Timer | undefined;
   private stopped = false;
 
   /** Event counters (master/* metrics that are not derivable from state). */
@@ -127,6 +132,8 @@ export class Master {
     slaveRemovals: 0,
     slaveUnreachableScheduled: 0,
     slaveUnreachableCompleted: 0,
+    /** Agents scheduled to be marked unreachable that answered before their turn (--agent-removal-rate-limit). */
+    slaveUnreachableCanceled: 0,
     validStatusUpdates: 0,
     invalidStatusUpdates: 0,
     validStatusUpdateAcknowledgements: 0,
@@ -150,6 +157,7 @@ export class Master {
     this.startTime = deps.clock.now();
     this.electedTime = this.startTime;
     this.completedFrameworks = new BoundedList(deps.config.maxCompletedFrameworks);
+    this.agentRemovals = new AgentRemovals(deps.config.agentRemovalRateLimit);
   }
 
   get id(): string {
@@ -445,6 +453,9 @@ export class Master {
       this.requestAllocation();
     };
     this.allocationTimer = this.clock.setTimer(this.config.allocationIntervalMs, tick);
+    // The leader's other periodic work: registry GC (registrar/gc.ts).
+    this.registryGcTimer?.cancel();
+    this.registryGcTimer = startRegistryGc(this);
   }
 
   /**
@@ -539,6 +550,8 @@ export class Master {
   stop(): void {
     this.stopped = true;
     this.allocationTimer?.cancel();
+    this.registryGcTimer?.cancel();
+    this.agentRemovals.clear();
     for (const fw of this.frameworks.values()) {
       fw.failoverTimer?.cancel();
       fw.heartbeatTimer?.cancel();

@@ -41,7 +41,7 @@ export function registerMasterMetrics(reg: MetricsRegistry, m: Master): void {
       'master/slave_removals': m.counters.slaveRemovals,
       'master/slave_unreachable_scheduled': m.counters.slaveUnreachableScheduled,
       'master/slave_unreachable_completed': m.counters.slaveUnreachableCompleted,
-      'master/slave_unreachable_canceled': 0,
+      'master/slave_unreachable_canceled': m.counters.slaveUnreachableCanceled,
       'master/valid_status_updates': m.counters.validStatusUpdates,
       'master/invalid_status_updates': m.counters.invalidStatusUpdates,
       'master/valid_status_update_acknowledgements': m.counters.validStatusUpdateAcknowledgements,

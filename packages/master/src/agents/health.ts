@@ -3,7 +3,8 @@
  * every --agent-ping-timeout; a ping without a PONG by the next tick is a miss, and after
  * --max-agent-ping-timeouts misses in a row the agent is marked unreachable. A closed channel
  * deactivates the agent at once (offers rescinded, tasks of non-checkpointing frameworks lost)
- * and the pings keep missing until it re-registers or is marked unreachable.
+ * and the pings keep missing until it re-registers or is marked unreachable. With
+ * --agent-removal-rate-limit, agents that failed wait their turn (agents/removal-limit.ts).
  */
 import { isTerminalState } from '@agora/protocol';
 import { every } from '@agora/runtime';
@@ -20,9 +21,13 @@ export function startPinging(m: Master, agent: AgentRecord): void {
     if (agent.awaitingPong) {
       agent.missedPings++;
       m.log.warn({ agent: agent.id, missed: agent.missedPings }, 'agent missed a ping');
-      if (agent.missedPings >= m.config.maxAgentPingTimeouts) {
-        markUnreachable(m, agent, `health check timed out after ${agent.missedPings} missed pings`);
-        return;
+      const max = m.config.maxAgentPingTimeouts;
+      if (agent.missedPings >= max) {
+        const why = `health check timed out after ${agent.missedPings} missed pings`;
+        // Marked now, or (--agent-removal-rate-limit) when its permit comes if it has not answered
+        // by then; meanwhile it is still pinged, so that it can.
+        m.agentRemovals.schedule(m, agent, () => agent.missedPings >= max, () => markUnreachable(m, agent, why));
+        if (agent.markingUnreachable) return;
       }
     }
     agent.awaitingPong = true;
@@ -58,7 +63,8 @@ export function agentDisconnected(m: Master, agent: AgentRecord): void {
  * Marks an agent unreachable: its tasks become TASK_UNREACHABLE (TASK_LOST for frameworks that
  * are not PARTITION_AWARE) with REASON_AGENT_REMOVED and move to `unreachable_tasks`, every
  * framework gets FAILURE {agent_id}, and the agent leaves the allocator. It may come back: a later
- * re-registration restores its tasks (REASON_AGENT_REREGISTERED).
+ * re-registration restores its tasks (REASON_AGENT_REREGISTERED). The caller counts it as
+ * scheduled (`AgentRemovals.schedule`).
  */
 export function markUnreachable(m: Master, agent: AgentRecord, why: string): void {
   if (agent.markingUnreachable) return;
@@ -66,7 +72,6 @@ export function markUnreachable(m: Master, agent: AgentRecord, why: string): voi
   agent.pingTimer?.cancel();
   const now = m.clock.now();
   m.log.warn({ agent: agent.id, hostname: agent.hostname, why }, 'marking agent unreachable');
-  m.counters.slaveUnreachableScheduled++;
   // Persisted first (Mesos `MarkSlaveUnreachable`): a new leader must never think it still registered.
   m.persist({ type: 'MARK_UNREACHABLE', info: agent.info, at: now }, () => {
     if (m.agents.get(agent.id) !== agent) return; // removed (marked gone) meanwhile

@@ -17,6 +17,8 @@
  *    every write fails (`FENCED`) and the caller must stop acting as leader.
  *  - Operations on one key are applied in the order they were issued (a queue per key); writes
  *    to different keys run concurrently.
+ *  - Entries of agents that stay unreachable or gone are pruned after a while (registrar/gc.ts,
+ *    Mesos's `--registry_max_agent_age`/`--registry_max_agent_count`), through `PRUNE`.
  *  - Expected failures are values; the master treats any failed write as fatal (Mesos aborts the
  *    master when the registrar fails).
  */
@@ -44,6 +46,12 @@ export type RegistryOp =
   | { readonly type: 'MARK_UNREACHABLE'; readonly info: AgentInfo; readonly at: number }
   | { readonly type: 'MARK_GONE'; readonly info: AgentInfo; readonly at: number }
   | { readonly type: 'REMOVE'; readonly agentId: string }
+  /**
+   * Registry GC (registrar/gc.ts): removes the agent's entry only if it is still `state` since
+   * `at` — an agent that was re-admitted (or marked again) meanwhile keeps its newer entry, as
+   * Mesos's `Prune` leaves alone agents that are no longer in its lists.
+   */
+  | { readonly type: 'PRUNE'; readonly agentId: string; readonly state: 'UNREACHABLE' | 'GONE'; readonly at: number }
   | { readonly type: 'WEIGHTS'; readonly weights: readonly RoleWeight[] }
   | { readonly type: 'QUOTA'; readonly configs: readonly QuotaConfig[] }
   | { readonly type: 'MAINTENANCE'; readonly maintenance: MaintenanceRecord };
@@ -154,6 +162,18 @@ export class Registrar implements RegistryPort {
       case 'REMOVE':
         r = await this.store.delete(key, 'any');
         break;
+      case 'PRUNE': {
+        // This master is the only writer and writes to one key are queued, so what is read here
+        // is what the delete applies to; the version makes the delete conditional all the same.
+        const current = await this.store.get(key);
+        if (!current.ok) return err(`${op.type} (${key}): ${current.error.code}: ${current.error.message}`);
+        if (current.value === undefined) return ok(undefined);
+        const entry = parseAgent(current.value.value, key);
+        if (!entry.ok) return err(`${op.type} (${key}): ${entry.error}`);
+        if (entry.value.state !== op.state || entry.value.at !== op.at) return ok(undefined);
+        r = await this.store.delete(key, current.value.version);
+        break;
+      }
       case 'WEIGHTS':
         r = await this.store.set(key, encodeJsonValue(op.weights), 'any');
         break;
@@ -220,6 +240,7 @@ function keyOf(op: RegistryOp): string {
     case 'MAINTENANCE':
       return MAINTENANCE;
     case 'REMOVE':
+    case 'PRUNE':
       return `${AGENTS}/${keySegment(op.agentId)}`;
     default:
       return `${AGENTS}/${keySegment(op.info.id!.value)}`;
