@@ -14,6 +14,7 @@ import { acceptAgentChannel } from './agents/channel.ts';
 import { AllocatorAdapter } from './allocation/adapter.ts';
 import { compileConfig, compileHa } from './config.ts';
 import { flagsForDisplay, type MasterOptions } from './flags.ts';
+import { plainTextErrors } from './http/error-handler.ts';
 import { legacyEndpoints } from './http/legacy-endpoints.ts';
 import { ElectedLeadership, standalone, type Leadership } from './http/leadership.ts';
 import { openBackends } from './ha/backends.ts';
@@ -153,12 +154,7 @@ export async function startMaster(options: MasterOptions, hooks: MasterHooks = {
     // detector moves it to the leader if it dialed the wrong master).
     admit: () => (master.isStopped || elected?.state === 'deposed' ? 503 : master.leading || elected ? undefined : 503),
   });
-  app.setErrorHandler((e: unknown, _req, reply) => {
-    const status = typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : 500;
-    if (status >= 500) log.error({ err: e }, 'request failed');
-    const message = e instanceof Error ? e.message : 'Bad request';
-    reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(status >= 500 ? 'Internal error' : message);
-  });
+  plainTextErrors(app, log);
 
   try {
     await app.listen({ host: ip, port });
