@@ -252,3 +252,12 @@ test('the agent channel refuses other upgrade paths and survives garbage frames'
   }
   assert.equal((await fetch(url('/health'))).status, 200);
 });
+
+test('an error quoting a huge client value is clipped (the input is not sent back)', async () => {
+  const id = 'x'.repeat(100_000);
+  const res = await post('/master/teardown', `frameworkId=${id}`, { 'content-type': 'application/x-www-form-urlencoded' });
+  assert.equal(res.status, 400);
+  const body = await res.text();
+  assert.match(body, /^No framework found with specified ID x+\.\.\.$/);
+  assert.ok(body.length <= 1024, `${body.length} chars`);
+});

@@ -14,8 +14,12 @@ import type { Leadership } from './leadership.ts';
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
 
+/** Longest error text sent: a message quoting a client's 10 MB ID must not send it back. */
+export const MAX_ERROR_TEXT = 1024;
+
 export function text(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(body);
+  const clipped = status >= 400 && body.length > MAX_ERROR_TEXT ? `${body.slice(0, MAX_ERROR_TEXT - 3)}...` : body;
+  return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(clipped);
 }
 
 export function sendError(reply: FastifyReply, e: AgoraError): FastifyReply {
