@@ -16,7 +16,7 @@
  * no REASON_AGENT_REREGISTERED updates, since the master no longer knows they were unreachable).
  * Mesos has no metrics for this; the master logs what it pruned.
  */
-import type { Timer } from '@agora/runtime';
+import { every, type Timer } from '@agora/runtime';
 import type { Master } from '../master.ts';
 
 export interface GcCandidate {
@@ -47,23 +47,19 @@ export function planPrune(entries: readonly GcCandidate[], now: number, limits: 
   return out;
 }
 
-/** Runs a GC every `--registry-gc-interval` on the master's clock until the returned timer is cancelled. */
+/**
+ * Runs a GC every `--registry-gc-interval` on the master's clock until the returned timer is
+ * cancelled. A pass whose writes are still in flight when the next one is due skips that one.
+ */
 export function startRegistryGc(m: Master): Timer {
-  let timer: Timer | undefined;
-  let cancelled = false;
-  const tick = () => {
-    if (cancelled || m.isStopped) return;
+  let running = false;
+  return every(m.clock, m.config.registryGcIntervalMs, () => {
+    if (running || m.isStopped) return;
+    running = true;
     void collectRegistryGarbage(m).then(() => {
-      if (!cancelled && !m.isStopped) timer = m.clock.setTimer(m.config.registryGcIntervalMs, tick);
+      running = false;
     });
-  };
-  timer = m.clock.setTimer(m.config.registryGcIntervalMs, tick);
-  return {
-    cancel() {
-      cancelled = true;
-      timer?.cancel();
-    },
-  };
+  });
 }
 
 export interface GcOutcome {
