@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { applyEdits, edits, hostileValue, materialize, send, stateOf, world, type Json, type World } from './fuzz-support.ts';
+import { applyEdits, edits, hostileValue, materialize, type Json } from '../../../runtime/src/fuzz.ts';
+import { send, stateOf, world, type World } from './fuzz-world.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const OPTS = { numRuns: RUNS, endOnFailure: process.env.FUZZ_NO_SHRINK === '1', includeErrorInReport: true };

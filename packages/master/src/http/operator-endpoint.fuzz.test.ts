@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { applyEdits, edits, printPath, send, stateOf, world, type Json, type Mutation, type World } from './fuzz-support.ts';
+import { applyEdits, edits, printPath, type Json, type Mutation } from '../../../runtime/src/fuzz.ts';
+import { send, stateOf, world, type World } from './fuzz-world.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 
