@@ -10,6 +10,7 @@ import { parseFlags } from '@agora/runtime';
 import { compileConfig } from '../config.ts';
 import { MASTER_FLAGS } from '../flags.ts';
 import { Harness, type FakeAgent } from '../testing/harness.ts';
+import { markGone } from './gone.ts';
 import { parseRemovalRateLimit, RemovalRate } from './removal-limit.ts';
 
 test('parseRemovalRateLimit: <number of agents>/<duration>, positive both', () => {
@@ -43,9 +44,12 @@ test('the flag: parsed into the config; errors name --agent-removal-rate-limit; 
 
 test('RemovalRate: n/d grants one permit every d/n, the first at once, never in the past', () => {
   const r = new RemovalRate({ permits: 1, durationMs: 1000 });
+  assert.equal(r.earliest(7), 7);
+  assert.equal(r.earliest(7), 7, 'earliest takes nothing');
   assert.deepEqual([r.take(0), r.take(0), r.take(0)], [0, 1000, 2000]);
   assert.equal(r.take(1500), 3000, 'queued behind the permits already promised');
   assert.equal(r.take(10_000), 10_000, 'idle long enough: at once');
+  assert.equal(r.earliest(10_500), 11_000);
   assert.equal(r.take(10_001), 11_000);
   const fast = new RemovalRate({ permits: 100, durationMs: 1000 });
   assert.deepEqual([fast.take(5), fast.take(5), fast.take(5)], [5, 15, 25]);
@@ -58,7 +62,7 @@ const metrics = (h: Harness) => {
   return { scheduled: s['master/slave_unreachable_scheduled'], canceled: s['master/slave_unreachable_canceled'], completed: s['master/slave_unreachable_completed'], unreachable: s['master/slaves_unreachable'] };
 };
 
-test('five agents partitioned at once with 1/1secs: marked one per second; one that answers while it waits is spared', () => {
+test('five agents partitioned at once with 1/1secs: marked one per second; one that answers while it waits is spared and its turn passes on', () => {
   const h = new Harness({ agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2, agentRemovalRateLimit: { permits: 1, durationMs: 1000 } });
   const agents: FakeAgent[] = [];
   for (let i = 0; i < 5; i++) agents.push(h.agent('cpus:1;mem:512', `host${i}`));
@@ -75,13 +79,11 @@ test('five agents partitioned at once with 1/1secs: marked one per second; one t
   agents[2]!.answerPings = true;
   h.advance(500); // t=4000
   assert.deepEqual(metrics(h), { scheduled: 5, canceled: 0, completed: 2, unreachable: 2 });
-  h.advance(1000); // t=5000: the third's turn
-  assert.deepEqual(metrics(h), { scheduled: 5, canceled: 1, completed: 2, unreachable: 2 });
   h.advance(999);
-  assert.equal(h.master.unreachableAgents.size, 2, 'not before its turn');
-  h.advance(1); // t=6000
+  assert.equal(h.master.unreachableAgents.size, 2, 'not before the next turn');
+  h.advance(1); // t=5000: the third's turn; it answered, so the permit goes to the fourth
   assert.deepEqual(metrics(h), { scheduled: 5, canceled: 1, completed: 3, unreachable: 3 });
-  h.advance(1000); // t=7000
+  h.advance(1000); // t=6000
   assert.deepEqual(metrics(h), { scheduled: 5, canceled: 1, completed: 4, unreachable: 4 });
   assert.deepEqual([...h.master.unreachableAgents.keys()], [0, 1, 3, 4].map((i) => agents[i]!.id!), 'in the order they failed');
   const spared = h.master.agents.get(agents[2]!.id!)!;
@@ -117,4 +119,19 @@ test('an agent that re-registers while it waits is not marked (its turn is cance
   h.advance(60_000);
   assert.deepEqual(metrics(h), { scheduled: 2, canceled: 1, completed: 1, unreachable: 1 });
   assert.ok(h.master.agents.has(b.id!));
+});
+
+test('an agent marked gone while it waits leaves the queue silently (neither canceled nor completed)', async () => {
+  const h = new Harness({ agentPingTimeoutMs: 1000, maxAgentPingTimeouts: 2, agentRemovalRateLimit: { permits: 1, durationMs: 60_000 } });
+  const a = h.agent('cpus:1;mem:512', 'a');
+  const b = h.agent('cpus:1;mem:512', 'b');
+  a.answerPings = false;
+  b.answerPings = false;
+  h.advance(3000);
+  assert.ok(h.master.agentRemovals.isScheduled(b.id!));
+  assert.deepEqual(await markGone(h.master, b.id!), { ok: true, value: undefined });
+  h.advance(60_000);
+  assert.ok(!h.master.agentRemovals.isScheduled(b.id!));
+  assert.deepEqual(metrics(h), { scheduled: 2, canceled: 0, completed: 1, unreachable: 1 });
+  assert.ok(h.master.goneAgents.has(b.id!) && !h.master.unreachableAgents.has(b.id!));
 });

@@ -6,9 +6,10 @@
  *
  * As in Mesos's `SlaveObserver`: an agent that misses `--max-agent-ping-timeouts` pings is
  * *scheduled* (`master/slave_unreachable_scheduled`) and waits for a permit while the master keeps
- * pinging it. When its permit comes, it is marked unreachable (`master/slave_unreachable_completed`
+ * pinging it. When its turn comes, it is marked unreachable (`master/slave_unreachable_completed`
  * once the registry has it) — unless it answered a ping or re-registered meanwhile, in which case
- * the transition is *canceled* (`master/slave_unreachable_canceled`); the permit is spent either way.
+ * the transition is *canceled* (`master/slave_unreachable_canceled`) and the permit goes to the
+ * next agent in line.
  *
  * `RemovalRate` is the pure part (permits spaced evenly, as libprocess's `RateLimiter`: `n/d` grants
  * one permit every d/n, the first at once); `AgentRemovals` queues agents on the master's clock.
@@ -47,62 +48,93 @@ export class RemovalRate {
     this.intervalMs = limit.durationMs / limit.permits;
   }
 
+  /** When the next permit can be granted (≥ `now`); nothing is taken. */
+  earliest(now: number): number {
+    return this.last === undefined ? now : Math.max(now, this.last + this.intervalMs);
+  }
+
   /** Takes the next permit: returns when it is granted (≥ `now`). Later calls get later permits. */
   take(now: number): number {
-    const at = this.last === undefined ? now : Math.max(now, this.last + this.intervalMs);
+    const at = this.earliest(now);
     this.last = at;
     return at;
   }
 }
 
-/** The master's queue of agents waiting for a permit to be marked unreachable. */
+interface Waiting {
+  readonly agent: AgentRecord;
+  readonly stillFailing: () => boolean;
+  readonly mark: () => void;
+}
+
+/**
+ * The master's queue of agents waiting for a permit to be marked unreachable, in the order they
+ * failed. At each permit the queue is popped until an agent that still deserves it is found; the
+ * ones passed over (they answered: canceled; or left another way) take no permit, as discarded
+ * acquisitions take none from libprocess's `RateLimiter`.
+ */
 export class AgentRemovals {
   private readonly rate: RemovalRate | undefined;
-  private readonly waiting = new Map<string, { agent: AgentRecord; timer: Timer }>();
+  private readonly queue: Waiting[] = [];
+  private readonly queued = new Set<string>();
+  private timer: Timer | undefined;
 
   constructor(limit: RemovalRateLimit | undefined) {
     this.rate = limit ? new RemovalRate(limit) : undefined;
   }
 
-  get limited(): boolean {
-    return this.rate !== undefined;
-  }
-
   /** Whether the agent is waiting for its permit. */
   isScheduled(agentId: string): boolean {
-    return this.waiting.has(agentId);
+    return this.queued.has(agentId);
   }
 
   /**
-   * Schedules `agent` (it has missed enough pings). `mark` runs when its permit comes and it still
+   * Schedules `agent` (it has missed enough pings). `mark` runs when its turn comes and it still
    * deserves it (`stillFailing`); otherwise the transition is canceled. Without a limit, `mark` runs now.
    */
   schedule(m: Master, agent: AgentRecord, stillFailing: () => boolean, mark: () => void): void {
-    if (this.waiting.has(agent.id)) return;
+    if (this.queued.has(agent.id)) return;
     m.counters.slaveUnreachableScheduled++;
     if (!this.rate) {
       mark();
       return;
     }
+    this.queue.push({ agent, stillFailing, mark });
+    this.queued.add(agent.id);
+    m.log.warn({ agent: agent.id, hostname: agent.hostname, waiting: this.queue.length }, 'agent failed its health check; scheduled to be marked unreachable (--agent-removal-rate-limit)');
+    this.arm(m);
+  }
+
+  private arm(m: Master): void {
+    if (this.timer || this.queue.length === 0 || !this.rate) return;
     const now = m.clock.now();
-    const at = this.rate.take(now);
-    m.log.warn({ agent: agent.id, hostname: agent.hostname, inMs: at - now }, 'agent failed its health check; scheduled to be marked unreachable (--agent-removal-rate-limit)');
-    const timer = m.clock.setTimer(at - now, () => {
-      this.waiting.delete(agent.id);
-      if (m.isStopped || m.agents.get(agent.id) !== agent) return; // gone another way meanwhile
-      if (!stillFailing()) {
-        m.counters.slaveUnreachableCanceled++;
-        m.log.info({ agent: agent.id, hostname: agent.hostname }, 'canceled marking the agent unreachable: it answered meanwhile');
-        return;
-      }
-      mark();
+    this.timer = m.clock.setTimer(this.rate.earliest(now) - now, () => {
+      this.timer = undefined;
+      if (!m.isStopped) this.grant(m);
     });
-    this.waiting.set(agent.id, { agent, timer });
+  }
+
+  private grant(m: Master): void {
+    for (let w = this.queue.shift(); w; w = this.queue.shift()) {
+      this.queued.delete(w.agent.id);
+      if (m.agents.get(w.agent.id) !== w.agent) continue; // gone another way meanwhile
+      if (!w.stillFailing()) {
+        m.counters.slaveUnreachableCanceled++;
+        m.log.info({ agent: w.agent.id, hostname: w.agent.hostname }, 'canceled marking the agent unreachable: it answered meanwhile');
+        continue;
+      }
+      this.rate!.take(m.clock.now());
+      w.mark();
+      break;
+    }
+    this.arm(m);
   }
 
   /** Forgets every waiting agent (the master stops). */
   clear(): void {
-    for (const w of this.waiting.values()) w.timer.cancel();
-    this.waiting.clear();
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.queue.length = 0;
+    this.queued.clear();
   }
 }
