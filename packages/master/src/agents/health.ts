@@ -26,7 +26,8 @@ export function startPinging(m: Master, agent: AgentRecord): void {
         const why = `health check timed out after ${agent.missedPings} missed pings`;
         // Marked now, or (--agent-removal-rate-limit) when its permit comes if it has not answered
         // by then; meanwhile it is still pinged, so that it can.
-        m.agentRemovals.schedule(m, agent, () => agent.missedPings >= max, () => markUnreachable(m, agent, why));
+        const turn = () => (m.agents.get(agent.id) !== agent ? 'drop' : agent.missedPings >= max ? 'mark' : 'cancel');
+        m.agentRemovals.schedule(m, agent.id, agent.hostname, turn, () => markUnreachable(m, agent, why));
         if (agent.markingUnreachable) return;
       }
     }

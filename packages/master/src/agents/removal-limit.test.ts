@@ -2,14 +2,17 @@
  * --agent-removal-rate-limit: the flag's syntax, the pure permit spacing, and (harness) a
  * partition of five agents marked one per second, one of them canceled because it answered
  * while it waited (Mesos's `SlaveTest.RateLimitSlaveShutdown`/`CancelSlaveShutdown`, with the
- * unreachable metrics of monitoring.md).
+ * unreachable metrics of monitoring.md), and recovered agents paced the same way after a failover.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFlags } from '@agora/runtime';
+import { MemoryState } from '@agora/state';
 import { compileConfig } from '../config.ts';
 import { MASTER_FLAGS } from '../flags.ts';
-import { Harness, type FakeAgent } from '../testing/harness.ts';
+import { applyRecovery } from '../ha/recovery.ts';
+import { Registrar } from '../registrar/registrar.ts';
+import { FakeAgent, Harness } from '../testing/harness.ts';
 import { markGone } from './gone.ts';
 import { parseRemovalRateLimit, RemovalRate } from './removal-limit.ts';
 
@@ -134,4 +137,52 @@ test('an agent marked gone while it waits leaves the queue silently (neither can
   assert.ok(!h.master.agentRemovals.isScheduled(b.id!));
   assert.deepEqual(metrics(h), { scheduled: 2, canceled: 0, completed: 1, unreachable: 1 });
   assert.ok(h.master.goneAgents.has(b.id!) && !h.master.unreachableAgents.has(b.id!));
+});
+
+test('after a failover, recovered agents that did not re-register are marked at the same rate; one that comes back before its turn is not', async () => {
+  const state = new MemoryState();
+  const lead = async (masterId: string, config: ConstructorParameters<typeof Harness>[0]) => {
+    const store = state.connect();
+    const token = await store.claimEpoch();
+    assert.ok(token.ok);
+    const registrar = new Registrar(store.fenced(token.value));
+    const h = new Harness(config, { masterId, registry: registrar });
+    const contents = await registrar.recover();
+    assert.ok(contents.ok);
+    applyRecovery(h.master, contents.value);
+    return h;
+  };
+  const first = await lead('M1', {});
+  const agents = ['a', 'b', 'c'].map((name) => {
+    const a = new FakeAgent(first, name, 5051);
+    a.register('cpus:1;mem:512');
+    return a;
+  });
+  await first.flush();
+  assert.ok(agents.every((a) => a.id));
+
+  const h = await lead('M2', { agentReregisterTimeoutMs: 10_000, agentRemovalRateLimit: { permits: 1, durationMs: 60_000 } });
+  assert.equal(h.master.recoveredAgents.size, 3);
+  h.advance(10_000);
+  await h.flush();
+  assert.deepEqual(metrics(h), { scheduled: 3, canceled: 0, completed: 1, unreachable: 1 });
+  assert.deepEqual([...h.master.unreachableAgents.keys()], [agents[0]!.id]);
+  // b comes back while it waits.
+  const b = new FakeAgent(h, 'b', 5051);
+  b.id = agents[1]!.id!;
+  b.reregister('cpus:1;mem:512', [], []);
+  await h.flush();
+  assert.equal(b.ofType('AGENT_REREGISTERED').length, 1);
+  h.advance(59_999);
+  await h.flush();
+  assert.equal(h.master.unreachableAgents.size, 1, 'not before the next permit');
+  h.advance(1);
+  await h.flush();
+  // b's turn is dropped (it is no longer a recovered agent) and c takes the permit.
+  assert.deepEqual(metrics(h), { scheduled: 3, canceled: 0, completed: 2, unreachable: 2 });
+  assert.deepEqual([...h.master.unreachableAgents.keys()].sort(), [agents[0]!.id, agents[2]!.id].sort());
+  assert.ok(h.master.agents.has(b.id));
+  const reg = await new Registrar(state.connect()).recover();
+  assert.ok(reg.ok);
+  assert.deepEqual([...reg.value.agents].map(([id, e]) => [id, e.state]).sort(), [[agents[0]!.id, 'UNREACHABLE'], [b.id, 'ADMITTED'], [agents[2]!.id, 'UNREACHABLE']].sort());
 });

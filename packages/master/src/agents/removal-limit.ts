@@ -11,13 +11,16 @@
  * the transition is *canceled* (`master/slave_unreachable_canceled`) and the permit goes to the
  * next agent in line.
  *
+ * The same queue paces recovered agents that did not re-register after a failover (ha/recovery.ts),
+ * as Mesos's `recoveredSlavesTimeout` uses the same limiter; one that re-registers before its turn
+ * is simply dropped from the queue.
+ *
  * `RemovalRate` is the pure part (permits spaced evenly, as libprocess's `RateLimiter`: `n/d` grants
  * one permit every d/n, the first at once); `AgentRemovals` queues agents on the master's clock.
  */
 import { err, ok, parseDurationMs, type Result } from '@agora/protocol';
 import type { Timer } from '@agora/runtime';
 import type { Master } from '../master.ts';
-import type { AgentRecord } from '../registry/agent.ts';
 
 export interface RemovalRateLimit {
   readonly permits: number;
@@ -61,9 +64,16 @@ export class RemovalRate {
   }
 }
 
+/**
+ * What to do with a waiting agent when its turn comes: mark it (takes the permit), cancel (it
+ * answered: `master/slave_unreachable_canceled`), or drop it (it left, or came back, another way).
+ */
+export type Turn = 'mark' | 'cancel' | 'drop';
+
 interface Waiting {
-  readonly agent: AgentRecord;
-  readonly stillFailing: () => boolean;
+  readonly id: string;
+  readonly hostname: string;
+  readonly turn: () => Turn;
   readonly mark: () => void;
 }
 
@@ -89,19 +99,20 @@ export class AgentRemovals {
   }
 
   /**
-   * Schedules `agent` (it has missed enough pings). `mark` runs when its turn comes and it still
-   * deserves it (`stillFailing`); otherwise the transition is canceled. Without a limit, `mark` runs now.
+   * Schedules agent `id` to be marked unreachable (it missed enough pings, or did not re-register
+   * after a failover). When its turn comes `turn` decides, and `mark` runs if it says so. Without
+   * a limit, `mark` runs now. An agent already waiting is not queued twice.
    */
-  schedule(m: Master, agent: AgentRecord, stillFailing: () => boolean, mark: () => void): void {
-    if (this.queued.has(agent.id)) return;
+  schedule(m: Master, id: string, hostname: string, turn: () => Turn, mark: () => void): void {
+    if (this.queued.has(id)) return;
     m.counters.slaveUnreachableScheduled++;
     if (!this.rate) {
       mark();
       return;
     }
-    this.queue.push({ agent, stillFailing, mark });
-    this.queued.add(agent.id);
-    m.log.warn({ agent: agent.id, hostname: agent.hostname, waiting: this.queue.length }, 'agent failed its health check; scheduled to be marked unreachable (--agent-removal-rate-limit)');
+    this.queue.push({ id, hostname, turn, mark });
+    this.queued.add(id);
+    m.log.warn({ agent: id, hostname, waiting: this.queue.length }, 'scheduled to mark the agent unreachable (--agent-removal-rate-limit)');
     this.arm(m);
   }
 
@@ -116,11 +127,12 @@ export class AgentRemovals {
 
   private grant(m: Master): void {
     for (let w = this.queue.shift(); w; w = this.queue.shift()) {
-      this.queued.delete(w.agent.id);
-      if (m.agents.get(w.agent.id) !== w.agent) continue; // gone another way meanwhile
-      if (!w.stillFailing()) {
+      this.queued.delete(w.id);
+      const turn = w.turn();
+      if (turn === 'drop') continue;
+      if (turn === 'cancel') {
         m.counters.slaveUnreachableCanceled++;
-        m.log.info({ agent: w.agent.id, hostname: w.agent.hostname }, 'canceled marking the agent unreachable: it answered meanwhile');
+        m.log.info({ agent: w.id, hostname: w.hostname }, 'canceled marking the agent unreachable: it answered meanwhile');
         continue;
       }
       this.rate!.take(m.clock.now());

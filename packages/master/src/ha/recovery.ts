@@ -8,13 +8,14 @@
  *  - UNREACHABLE and GONE agents keep those states (with their times); weights and quotas go to
  *    the allocator.
  *  - At the timeout, recovered agents that did not come back are marked unreachable (persisted
- *    first). If that would be more than `--recovery-agent-removal-limit` of the recovered agents,
- *    the master aborts instead, as Mesos does: something is more likely wrong with this master
- *    than with that many agents.
+ *    first), at most at `--agent-removal-rate-limit`. If that would be more than
+ *    `--recovery-agent-removal-limit` of the recovered agents, the master aborts instead, as Mesos
+ *    does: something is more likely wrong with this master than with that many agents.
  *
  * Frameworks and tasks are not in the registry: they return with agent re-registrations and
  * framework re-subscriptions.
  */
+import type { AgentInfo } from '@agora/protocol';
 import type { Master } from '../master.ts';
 import { updateQuota } from '../operator/quota.ts';
 import type { RegistryContents } from '../registrar/registrar.ts';
@@ -48,20 +49,25 @@ export function reregisterTimeout(m: Master, recoveredAtStart: number): void {
     m.abort(`Post-recovery agent removal limit exceeded: ${missing.length} of ${recoveredAtStart} recovered agents did not re-register (limit ${m.config.recoveryAgentRemovalLimit * 100}%)`);
     return;
   }
-  const now = m.clock.now();
   m.log.warn({ agents: missing.length, timeoutMs: m.config.agentReregisterTimeoutMs }, 'recovered agents did not re-register in time; marking them unreachable');
   for (const [id, a] of missing) {
-    m.counters.slaveUnreachableScheduled++;
-    m.persist({ type: 'MARK_UNREACHABLE', info: a.info, at: now }, () => {
-      if (!m.recoveredAgents.delete(id)) {
-        // It re-registered while the write was in flight: the registry must say admitted again.
-        const back = m.agents.get(id);
-        if (back) m.persist({ type: 'ADMIT', info: back.info, deactivated: back.deactivated }, () => {});
-        return;
-      }
-      m.unreachableAgents.set(id, { info: a.info, at: now });
-      m.counters.slaveUnreachableCompleted++;
-      m.events.publish({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: id } } });
-    });
+    // Paced by --agent-removal-rate-limit like agents failing health checks (agents/removal-limit.ts).
+    m.agentRemovals.schedule(m, id, a.info.hostname, () => (m.recoveredAgents.has(id) ? 'mark' : 'drop'), () => markRecoveredUnreachable(m, id, a.info));
   }
+}
+
+/** A recovered agent's turn came: it becomes unreachable, persisted first. */
+function markRecoveredUnreachable(m: Master, id: string, info: AgentInfo): void {
+  const now = m.clock.now();
+  m.persist({ type: 'MARK_UNREACHABLE', info, at: now }, () => {
+    if (!m.recoveredAgents.delete(id)) {
+      // It re-registered while the write was in flight: the registry must say admitted again.
+      const back = m.agents.get(id);
+      if (back) m.persist({ type: 'ADMIT', info: back.info, deactivated: back.deactivated }, () => {});
+      return;
+    }
+    m.unreachableAgents.set(id, { info, at: now });
+    m.counters.slaveUnreachableCompleted++;
+    m.events.publish({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: id } } });
+  });
 }
