@@ -345,3 +345,13 @@ test('an app with an image runs under the Mesos containerizer: DOCKER image, hos
   await h.api('DELETE', '/v2/apps/boxed');
   await deploymentsDone();
 });
+
+test('an id longer than 255 characters is a 422 naming the id (not a failed store write)', async () => {
+  const long = `/${'a'.repeat(300)}`;
+  const app = await h.api('POST', '/v2/apps', { id: long, cmd: 'sleep 1', cpus: 0.01, mem: 8, instances: 0 });
+  assert.equal(app.status, 422, app.text);
+  assert.deepEqual(app.json.details, [{ path: '/id', errors: ['must be at most 255 characters long'] }]);
+  const group = await h.api('POST', '/v2/groups', { id: '/g', groups: [{ id: 'a'.repeat(300) }] });
+  assert.equal(group.status, 422, group.text);
+  assert.ok(group.json.details.some((d: { path: string; errors: string[] }) => d.path === '/groups(0)/id' && d.errors.includes('must be at most 255 characters long')), group.text);
+});

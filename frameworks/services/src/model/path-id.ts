@@ -12,6 +12,13 @@ export const SEGMENT_PATTERN_TEXT =
 // outer group: `^A|B$` alone would accept `A` as a prefix in JavaScript.
 const SEGMENT = /^(?:(?:(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])|\.|\.\.)$/;
 
+/**
+ * Longest id accepted (Agora's limit; Marathon has none): ids become store keys (escaped, under a
+ * prefix and with a version suffix), task ids and hostnames, and the state store takes keys of at
+ * most 1024 characters. A longer id is a 422 naming the id, not a failed write.
+ */
+export const MAX_ID_LENGTH = 255;
+
 /** Last segments that would collide with `/v2/apps/{id}/…` sub-resources. */
 export const RESERVED_KEYWORDS = ['restart', 'tasks', 'versions'] as const;
 
@@ -91,6 +98,7 @@ export function pathIdProblems(text: string, rules: PathIdRules = {}): string[] 
   const p = parsePath(text);
   if (!p.segments.every((s) => SEGMENT.test(s))) out.push(`must fully match regular expression '${SEGMENT_PATTERN_TEXT}'`);
   const resolved = resolvePath(text, base);
+  if (resolved.length > MAX_ID_LENGTH) out.push(`must be at most ${MAX_ID_LENGTH} characters long`);
   if (rules.nonRoot && isRoot(resolved)) out.push(p.segments.length === 0 ? 'Path must contain at least one path element' : 'must not be root');
   if (rules.directChild && !isRoot(resolved) && parentOf(resolved) !== resolvePath(base)) {
     out.push(`Identifier is not child of ${resolvePath(base)}. Hint: use relative paths.`);
