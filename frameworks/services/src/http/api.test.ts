@@ -355,3 +355,9 @@ test('an id longer than 255 characters is a 422 naming the id (not a failed stor
   assert.equal(group.status, 422, group.text);
   assert.ok(group.json.details.some((d: { path: string; errors: string[] }) => d.path === '/groups(0)/id' && d.errors.includes('must be at most 255 characters long')), group.text);
 });
+
+test('a bulk PUT /v2/apps names the app of each problem by its index', async () => {
+  const r = await h.api('PUT', '/v2/apps', [{ id: '/bulk/ok', cmd: 'sleep 1', cpus: 0.01, mem: 8, instances: 0 }, { id: '/bulk/bad', cmd: 'sleep 1', cpus: -1, mem: 8 }]);
+  assert.equal(r.status, 422, r.text);
+  assert.ok(r.json.details.every((d: { path: string }) => d.path.startsWith('/(1)')), r.text);
+});

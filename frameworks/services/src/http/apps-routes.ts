@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from '@agora/runtime';
 import { parseAppBody, readAppPatch } from '../model/app-json.ts';
-import { appNotFound, parseJsonBody } from '../model/errors.ts';
+import { appNotFound, parseJsonBody, type ApiError, type ErrorDetail } from '../model/errors.ts';
 import { resolvePath } from '../model/path-id.ts';
 import { appInfo, taskJson } from '../service/views.ts';
 import { bodyText, embeds, flag, query, rawRest, sendError, sendJson, type HttpContext } from './context.ts';
@@ -37,6 +37,13 @@ function labelMatch(selector: string, labels: Readonly<Record<string, string>>):
     }
     return labels[term] !== undefined;
   });
+}
+
+/** An error about one app of a bulk body, with its paths under that app's index (`/(1)/cpus`), as Marathon names them. */
+function underItem(e: ApiError, n: number): ApiError {
+  if (!Array.isArray(e.body.details)) return e;
+  const details = (e.body.details as readonly ErrorDetail[]).map((d) => ({ ...d, path: `/(${n})${d.path === '/' ? '' : d.path}` }));
+  return { ...e, body: { ...e.body, details } };
 }
 
 export function registerApps(app: FastifyInstance, ctx: HttpContext): void {
@@ -93,7 +100,7 @@ export function registerApps(app: FastifyInstance, ctx: HttpContext): void {
       const existing = s.state.apps.get(id);
       if (patchOnly && !existing) return sendError(reply, appNotFound(id));
       const spec = parseAppBody(JSON.stringify(item), partial && existing ? { base: existing } : {});
-      if (!spec.ok) return sendError(reply, spec.error);
+      if (!spec.ok) return sendError(reply, underItem(spec.error, n));
       specs.push(spec.value);
     }
     const r = await s.putApps(specs, flag(q, 'force'));
