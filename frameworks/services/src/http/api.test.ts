@@ -361,3 +361,11 @@ test('a bulk PUT /v2/apps names the app of each problem by its index', async () 
   assert.equal(r.status, 422, r.text);
   assert.ok(r.json.details.every((d: { path: string }) => d.path.startsWith('/(1)')), r.text);
 });
+
+test('POST /v2/tasks/delete with a body that is not an object is a 422', async () => {
+  for (const body of ['null', '[]', '"x"', '1']) {
+    const r = await h.api('POST', '/v2/tasks/delete', body);
+    assert.equal(r.status, 422, `${body}: ${r.text}`);
+    assert.deepEqual(r.json.details, [{ path: '/', errors: ['error.expected.jsobject'] }]);
+  }
+});

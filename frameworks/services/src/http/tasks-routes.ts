@@ -39,7 +39,11 @@ export function registerTasks(app: FastifyInstance, ctx: HttpContext): void {
     const q = query(req);
     const json = parseJsonBody(bodyText(req));
     if (!json.ok) return sendError(reply, json.error);
-    const ids = (json.value as { ids?: unknown }).ids;
+    const v = json.value;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      return sendJson(reply, 422, { message: 'Invalid JSON', details: [{ path: '/', errors: ['error.expected.jsobject'] }] });
+    }
+    const ids = (v as { ids?: unknown }).ids;
     if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) {
       return sendJson(reply, 422, { message: 'Invalid JSON', details: [{ path: '/ids', errors: ['error.expected.jsarray'] }] });
     }
