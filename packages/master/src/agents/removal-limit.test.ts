@@ -139,7 +139,7 @@ test('an agent marked gone while it waits leaves the queue silently (neither can
   assert.ok(h.master.goneAgents.has(b.id!) && !h.master.unreachableAgents.has(b.id!));
 });
 
-test('after a failover, recovered agents that did not re-register are marked at the same rate; one that comes back before its turn is not', async () => {
+test('after a failover, recovered agents that did not re-register are marked at the same rate; one that comes back before its turn is canceled', async () => {
   const state = new MemoryState();
   const lead = async (masterId: string, config: ConstructorParameters<typeof Harness>[0]) => {
     const store = state.connect();
@@ -178,8 +178,8 @@ test('after a failover, recovered agents that did not re-register are marked at 
   assert.equal(h.master.unreachableAgents.size, 1, 'not before the next permit');
   h.advance(1);
   await h.flush();
-  // b's turn is dropped (it is no longer a recovered agent) and c takes the permit.
-  assert.deepEqual(metrics(h), { scheduled: 3, canceled: 0, completed: 2, unreachable: 2 });
+  // b's turn is canceled (it is no longer a recovered agent) and c takes the permit.
+  assert.deepEqual(metrics(h), { scheduled: 3, canceled: 1, completed: 2, unreachable: 2 });
   assert.deepEqual([...h.master.unreachableAgents.keys()].sort(), [agents[0]!.id, agents[2]!.id].sort());
   assert.ok(h.master.agents.has(b.id));
   const reg = await new Registrar(state.connect()).recover();

@@ -13,7 +13,8 @@
  *
  * The same queue paces recovered agents that did not re-register after a failover (ha/recovery.ts),
  * as Mesos's `recoveredSlavesTimeout` uses the same limiter; one that re-registers before its turn
- * is simply dropped from the queue.
+ * is canceled too. (Mesos spends the permit of such an agent, which its MESOS-8386 calls a bug;
+ * here it passes on.)
  *
  * `RemovalRate` is the pure part (permits spaced evenly, as libprocess's `RateLimiter`: `n/d` grants
  * one permit every d/n, the first at once); `AgentRemovals` queues agents on the master's clock.
@@ -132,7 +133,7 @@ export class AgentRemovals {
       if (turn === 'drop') continue;
       if (turn === 'cancel') {
         m.counters.slaveUnreachableCanceled++;
-        m.log.info({ agent: w.id, hostname: w.hostname }, 'canceled marking the agent unreachable: it answered meanwhile');
+        m.log.info({ agent: w.id, hostname: w.hostname }, 'canceled marking the agent unreachable: it answered or came back meanwhile');
         continue;
       }
       this.rate!.take(m.clock.now());

@@ -51,8 +51,9 @@ export function reregisterTimeout(m: Master, recoveredAtStart: number): void {
   }
   m.log.warn({ agents: missing.length, timeoutMs: m.config.agentReregisterTimeoutMs }, 'recovered agents did not re-register in time; marking them unreachable');
   for (const [id, a] of missing) {
-    // Paced by --agent-removal-rate-limit like agents failing health checks (agents/removal-limit.ts).
-    m.agentRemovals.schedule(m, id, a.info.hostname, () => (m.recoveredAgents.has(id) ? 'mark' : 'drop'), () => markRecoveredUnreachable(m, id, a.info));
+    // Paced by --agent-removal-rate-limit like agents failing health checks (agents/removal-limit.ts);
+    // one that re-registered (or was marked gone) before its turn is canceled, as in Mesos.
+    m.agentRemovals.schedule(m, id, a.info.hostname, () => (m.recoveredAgents.has(id) ? 'mark' : 'cancel'), () => markRecoveredUnreachable(m, id, a.info));
   }
 }
 
