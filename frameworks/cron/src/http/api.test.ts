@@ -222,3 +222,13 @@ test('a final failure is POSTed to the failure webhook', async (t) => {
   const hit = received[0] as { job: string; owner: string; run: { taskId: string; status: string; exitCode: number } };
   assert.deepEqual([hit.job, hit.owner, hit.run.taskId, hit.run.status, hit.run.exitCode], ['doomed', 'ops@example.com', taskId.value, 'FAILED', 1]);
 });
+
+test('a job name or Metronome id longer than 255 characters is rejected naming the field (it could not be named in a URL again)', async (t) => {
+  const { call } = await setup(t);
+  const chronos = await call('POST', '/v1/scheduler/iso8601', { name: 'a'.repeat(256), command: 'true', schedule: `R/${FUTURE}/PT1H` });
+  assert.deepEqual([chronos.status, (chronos.json as { field: string; message: string }).message], [400, 'name: must be at most 255 characters long']);
+  const metronome = await call('POST', '/v1/jobs', { id: 'a'.repeat(256), run: { cmd: 'true', cpus: 0.1, mem: 32, disk: 0 } });
+  assert.equal(metronome.status, 422);
+  assert.deepEqual((metronome.json as { details: unknown }).details, [{ path: '/id', errors: ['must be at most 255 characters long'] }]);
+  assert.equal((await call('POST', '/v1/scheduler/iso8601', { name: 'a'.repeat(255), command: 'true', schedule: `R/${FUTURE}/PT1H` })).status, 204);
+});

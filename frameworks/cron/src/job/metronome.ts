@@ -11,7 +11,7 @@ import { parseMetronomeContainer, renderMetronomeContainer } from './container.t
 import { formatUtc } from '../time/format.ts';
 import type { Run } from '../plan/run.ts';
 import { Reader, parseCron, type FieldError, type ParsedJob } from './validate.ts';
-import type { EnvironmentVariable, JobRecord, JobSpec } from './model.ts';
+import { MAX_JOB_NAME, type EnvironmentVariable, type JobRecord, type JobSpec } from './model.ts';
 
 const ID = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
@@ -49,6 +49,7 @@ export function parseMetronomeJob(body: unknown, idFromPath?: string): Result<Pa
   const r = new Reader(body as Obj);
   const id = r.string('id', idFromPath ?? '');
   if (r.error) return err(r.error);
+  if (id.length > MAX_JOB_NAME) return err({ field: 'id', message: `must be at most ${MAX_JOB_NAME} characters long` });
   if (!ID.test(id)) return err({ field: 'id', message: id === '' ? 'is required' : `'${id}' must be dot-separated lowercase names ([a-z0-9-])` });
   if (idFromPath !== undefined && id !== idFromPath) return err({ field: 'id', message: `does not match the path ('${idFromPath}')` });
   const runBody = (body as Obj).run;

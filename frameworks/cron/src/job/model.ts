@@ -130,6 +130,13 @@ export const DEFAULTS = {
 
 export const JOB_NAME = /^[\w.-]+$/;
 
+/**
+ * Longest job name or Metronome id accepted (Agora's limit; Chronos and Metronome state none): a
+ * name is a path segment of every job URL and part of store keys (at most 1024 characters), and a
+ * job that cannot be named in a URL cannot be deleted.
+ */
+export const MAX_JOB_NAME = 255;
+
 export function isScheduled(j: JobRecord): boolean {
   return j.schedule !== undefined;
 }

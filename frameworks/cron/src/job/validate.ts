@@ -10,7 +10,7 @@ import { parseCronSchedule } from '../schedule/cron.ts';
 import { parseIso8601Schedule } from '../schedule/iso8601.ts';
 import { approximateMs, parsePeriod } from '../schedule/period.ts';
 import type { Schedule } from '../schedule/schedule.ts';
-import { DEFAULTS, JOB_NAME, type ConcurrencyPolicy, type EnvironmentVariable, type FetchUri, type JobSpec } from './model.ts';
+import { DEFAULTS, JOB_NAME, MAX_JOB_NAME, type ConcurrencyPolicy, type EnvironmentVariable, type FetchUri, type JobSpec } from './model.ts';
 
 export interface FieldError {
   readonly field: string;
@@ -128,6 +128,7 @@ export function parseChronosJob(body: unknown, kind: ChronosKind, now: number): 
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return err(fieldError('body', 'must be a JSON object (a job)'));
   const r = new Reader(body as Obj);
   const name = r.string('name', '');
+  if (!r.error && name.length > MAX_JOB_NAME) return err(fieldError('name', `must be at most ${MAX_JOB_NAME} characters long`));
   if (!r.error && !JOB_NAME.test(name)) return err(fieldError('name', name === '' ? 'is required' : `'${name}' is not a valid job name (letters, digits, '_', '.', '-')`));
   const command = r.string('command', '');
   if (!r.error && command.trim() === '') return err(fieldError('command', 'is required'));
