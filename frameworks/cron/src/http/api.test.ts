@@ -232,3 +232,15 @@ test('a job name or Metronome id longer than 255 characters is rejected naming t
   assert.deepEqual((metronome.json as { details: unknown }).details, [{ path: '/id', errors: ['must be at most 255 characters long'] }]);
   assert.equal((await call('POST', '/v1/scheduler/iso8601', { name: 'a'.repeat(255), command: 'true', schedule: `R/${FUTURE}/PT1H` })).status, 204);
 });
+
+test('an error quoting a huge client value is clipped to 1 KiB (Chronos and Metronome)', async (t) => {
+  const { call } = await setup(t);
+  const huge = 'X'.repeat(100_000);
+  const chronos = await call('POST', '/v1/scheduler/iso8601', { name: 'a', command: 'true', schedule: `R/${FUTURE}/PT1H`, container: { type: huge, image: 'busybox' } });
+  assert.equal(chronos.status, 400);
+  assert.ok((chronos.json as { message: string }).message.length <= 1024, chronos.text.slice(0, 200));
+  assert.match((chronos.json as { message: string }).message, /\.\.\.$/);
+  const metronome = await call('POST', '/v1/jobs', { id: huge.toLowerCase(), run: { cmd: 'true', cpus: 0.1, mem: 32, disk: 0 } });
+  assert.equal(metronome.status, 422);
+  assert.ok(metronome.text.length < 2048, metronome.text.slice(0, 200));
+});

@@ -9,7 +9,7 @@ import { renderChronosJob, renderRun, scheduleText } from '../job/render.ts';
 import { parseChronosJob, type ChronosKind, type FieldError } from '../job/validate.ts';
 import { durations, histogram, percentile, PERCENTILE_NAMES } from '../stats/percentiles.ts';
 import type { JobRecord } from '../job/model.ts';
-import type { ApiContext } from './context.ts';
+import { clip, type ApiContext } from './context.ts';
 
 export const CHRONOS_PREFIXES = ['/v1/scheduler', '/scheduler'] as const;
 
@@ -23,7 +23,7 @@ function parseBody(raw: unknown): unknown {
 }
 
 export function badRequest(reply: FastifyReply, e: FieldError | string): FastifyReply {
-  const body = typeof e === 'string' ? { message: e, status: 'Bad Request' } : { message: `${e.field}: ${e.message}`, field: e.field, status: 'Bad Request' };
+  const body = typeof e === 'string' ? { message: clip(e), status: 'Bad Request' } : { message: clip(`${e.field}: ${e.message}`), field: clip(e.field), status: 'Bad Request' };
   return reply.code(400).send(body);
 }
 

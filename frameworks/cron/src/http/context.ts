@@ -11,3 +11,10 @@ export interface ApiContext {
   /** Whether this daemon leads (standbys forward writes and reads to the leader). */
   isLeader(): boolean;
 }
+
+/** Longest error message sent: a message quoting a client's 10 MB value must not send it back. */
+export const MAX_ERROR_MESSAGE = 1024;
+
+export function clip(message: string): string {
+  return message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 3)}...` : message;
+}

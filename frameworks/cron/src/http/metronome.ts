@@ -9,10 +9,10 @@ import type { JobRecord } from '../job/model.ts';
 import { parseCron, type FieldError } from '../job/validate.ts';
 import { formatUtc } from '../time/format.ts';
 import { isActive, occurrenceId, type Run } from '../plan/run.ts';
-import type { ApiContext } from './context.ts';
+import { clip, type ApiContext } from './context.ts';
 
 function invalid(reply: FastifyReply, e: FieldError): FastifyReply {
-  return reply.code(422).send({ message: 'Object is not valid', details: [{ path: `/${e.field.replace(/\./g, '/').replace(/\[(\d+)\]/g, '/$1')}`, errors: [e.message] }] });
+  return reply.code(422).send({ message: 'Object is not valid', details: [{ path: clip(`/${e.field.replace(/\./g, '/').replace(/\[(\d+)\]/g, '/$1')}`), errors: [clip(e.message)] }] });
 }
 
 const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ message: `Job '${id}' does not exist` });
