@@ -244,3 +244,12 @@ test('an error quoting a huge client value is clipped to 1 KiB (Chronos and Metr
   assert.equal(metronome.status, 422);
   assert.ok(metronome.text.length < 2048, metronome.text.slice(0, 200));
 });
+
+test("the job names '.' and '..' are rejected naming the field (a URL resolves them away, so the job could not be deleted)", async (t) => {
+  const { call } = await setup(t);
+  for (const name of ['.', '..']) {
+    const r = await call('POST', '/scheduler/iso8601', { name, command: 'true', schedule: `R/${FUTURE}/PT1H` });
+    assert.deepEqual([r.status, (r.json as { field: string }).field], [400, 'name'], r.text);
+  }
+  assert.equal((await call('POST', '/scheduler/iso8601', { name: '...x', command: 'true', schedule: `R/${FUTURE}/PT1H` })).status, 204);
+});

@@ -129,6 +129,8 @@ export function parseChronosJob(body: unknown, kind: ChronosKind, now: number): 
   const r = new Reader(body as Obj);
   const name = r.string('name', '');
   if (!r.error && name.length > MAX_JOB_NAME) return err(fieldError('name', `must be at most ${MAX_JOB_NAME} characters long`));
+  // `.` and `..` match the pattern but are path segments a URL resolves away: such a job could not be read or deleted.
+  if (!r.error && (name === '.' || name === '..')) return err(fieldError('name', `'${name}' is not a valid job name (it cannot be named in a URL)`));
   if (!r.error && !JOB_NAME.test(name)) return err(fieldError('name', name === '' ? 'is required' : `'${name}' is not a valid job name (letters, digits, '_', '.', '-')`));
   const command = r.string('command', '');
   if (!r.error && command.trim() === '') return err(fieldError('command', 'is required'));
