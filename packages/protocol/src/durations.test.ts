@@ -5,6 +5,7 @@ import {
   durationInfoToSeconds, formatDurationMs, formatDurationNanos, formatDurationSeconds, googleDurationToNanos, msToDurationInfo, nanosToGoogleDuration,
   nanosToSeconds, parseDurationMs, parseDurationNanos, parseDurationSeconds, secondsToDurationInfo, secondsToTimeInfo, timeInfoToMs, timeInfoToSeconds,
 } from './durations.ts';
+import { decodeJson, master } from './index.ts';
 
 test('parse: every stout unit, fractions, whitespace', () => {
   const cases: [string, number][] = [
@@ -67,4 +68,15 @@ test('google.protobuf.Duration text', () => {
   fc.assert(fc.property(fc.integer({ min: -(2 ** 52), max: 2 ** 52 }), (n) => {
     assert.deepEqual(googleDurationToNanos(nanosToGoogleDuration(n)), { ok: true, value: n });
   }));
+});
+
+test('a bad google.protobuf.Duration names its bad field in the decode path', () => {
+  const call = (d: unknown) => decodeJson(master.Call, JSON.stringify({ type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: 'a' }, max_grace_period: d } }));
+  const seconds = call({ seconds: {} });
+  assert.ok(!seconds.ok);
+  assert.equal(seconds.error.path, 'drain_agent.max_grace_period.seconds');
+  const nanos = call({ seconds: 1, nanos: 1.5 });
+  assert.ok(!nanos.ok);
+  assert.equal(nanos.error.path, 'drain_agent.max_grace_period.nanos');
+  assert.deepEqual(call({ seconds: '10', nanos: 5 }).ok, true);
 });

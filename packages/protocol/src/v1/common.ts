@@ -115,8 +115,9 @@ export const GoogleDuration: Decoder<string> = {
       const nanos = o.nanos ?? 0;
       const s = typeof seconds === 'string' && /^-?\d+$/.test(seconds) ? Number(seconds) : seconds;
       const n = typeof nanos === 'string' && /^-?\d+$/.test(nanos) ? Number(nanos) : nanos;
-      if (typeof s !== 'number' || !Number.isInteger(s) || Math.abs(s) > 315576000000) return fail(ctx, path, 'expected integer `seconds` in a google.protobuf.Duration');
-      if (typeof n !== 'number' || !Number.isInteger(n) || Math.abs(n) > 999999999) return fail(ctx, path, 'expected integer `nanos` (|nanos| < 1e9) in a google.protobuf.Duration');
+      // The field at fault is named in the path (`….max_grace_period.seconds`), as for messages.
+      if (typeof s !== 'number' || !Number.isInteger(s) || Math.abs(s) > 315576000000) return fail(ctx, { parent: path, key: 'seconds' }, 'expected an integer number of seconds in a google.protobuf.Duration');
+      if (typeof n !== 'number' || !Number.isInteger(n) || Math.abs(n) > 999999999) return fail(ctx, { parent: path, key: 'nanos' }, 'expected an integer (|nanos| < 1e9) in a google.protobuf.Duration');
       if ((s > 0 && n < 0) || (s < 0 && n > 0)) return fail(ctx, path, '`seconds` and `nanos` of a google.protobuf.Duration must have the same sign');
       const negative = s < 0 || n < 0;
       const frac = n === 0 ? '' : '.' + String(Math.abs(n)).padStart(9, '0').replace(/0+$/, '');
