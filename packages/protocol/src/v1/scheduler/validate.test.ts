@@ -54,15 +54,15 @@ test('each type needs its sub-message', () => {
 test('ACKNOWLEDGE uuid must be exactly 16 bytes', () => {
   const ack = (uuid: string) => check({ ...fid, type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid } });
   assert.equal(ack(UUID_B64), undefined);
-  assert.equal(ack('AAAA'), 'Not a valid UUID');
-  assert.equal(ack(''), 'Not a valid UUID');
-  assert.equal(ack('hTaLQ0b5Q1OZuab7QclTKQAA'), 'Not a valid UUID', '18 bytes');
+  assert.equal(ack('AAAA'), "Not a valid UUID in 'acknowledge.uuid'");
+  assert.equal(ack(''), "Not a valid UUID in 'acknowledge.uuid'");
+  assert.equal(ack('hTaLQ0b5Q1OZuab7QclTKQAA'), "Not a valid UUID in 'acknowledge.uuid'", '18 bytes');
 });
 
 test('ACKNOWLEDGE_OPERATION_STATUS needs a valid uuid and an agent', () => {
   const ack = (body: object) => check({ ...fid, type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: { operation_id: { value: 'op' }, ...body } });
   assert.equal(ack({ uuid: UUID_B64, agent_id: { value: 'a' } }), undefined);
-  assert.equal(ack({ uuid: 'AAAA', agent_id: { value: 'a' } }), 'Not a valid UUID');
+  assert.equal(ack({ uuid: 'AAAA', agent_id: { value: 'a' } }), "Not a valid UUID in 'acknowledge_operation_status.uuid'");
   assert.equal(ack({ uuid: UUID_B64 }), "Expecting 'agent_id' to be present");
 });
 

@@ -15,6 +15,9 @@ const sameId = (a: FrameworkID | undefined, b: FrameworkID | undefined): boolean
  * `principal` is the authenticated principal, when HTTP framework authentication is on; a
  * SUBSCRIBE naming a different `framework_info.principal` is then refused.
  */
+/** Mesos's message, then the field it is about (Mesos's own text does not say which). */
+const inField = (problem: string | undefined, field: string): string | undefined => (problem === undefined ? undefined : `${problem} in '${field}'`);
+
 export function validateSchedulerCall(call: Call, principal?: string): string | undefined {
   const type = call.type;
   if (type === undefined) return "Expecting 'type' to be present";
@@ -41,12 +44,12 @@ export function validateSchedulerCall(call: Call, principal?: string): string | 
     case 'ACKNOWLEDGE': {
       const ack = call.acknowledge;
       if (ack === undefined) return "Expecting 'acknowledge' to be present";
-      return uuidProblem(ack.uuid);
+      return inField(uuidProblem(ack.uuid), 'acknowledge.uuid');
     }
     case 'ACKNOWLEDGE_OPERATION_STATUS': {
       const ack = call.acknowledge_operation_status;
       if (ack === undefined) return "Expecting 'acknowledge_operation_status' to be present";
-      const bad = uuidProblem(ack.uuid);
+      const bad = inField(uuidProblem(ack.uuid), 'acknowledge_operation_status.uuid');
       if (bad !== undefined) return bad;
       // Mesos requires the agent until operations on external resource providers exist.
       if (ack.agent_id === undefined) return "Expecting 'agent_id' to be present";
