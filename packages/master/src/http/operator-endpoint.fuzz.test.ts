@@ -62,6 +62,9 @@ function baseCalls(w: World): Record<string, Json> {
 }
 
 function assertNamesField(body: string, ms: Mutation[]): void {
+  // A validation error names the field it is about, quoted ('framework_id', 'acknowledge.uuid').
+  const invalid = /^Failed to validate master::Call: (.*)$/s.exec(body);
+  if (invalid) assert.match(invalid[1]!, /'[a-z_]+(\.[a-z_]+)*'/, `the validation error names a field: ${invalid[1]!.slice(0, 300)}`);
   const m = /^Failed to convert JSON into Call protobuf: (.*)$/s.exec(body);
   if (!m) return;
   const reported = m[1]!;
