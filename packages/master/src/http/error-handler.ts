@@ -10,7 +10,11 @@ export function plainTextErrors(app: FastifyInstance, log: Pick<Logger, 'error'>
   app.setErrorHandler((e: unknown, _req, reply) => {
     const status = typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : 500;
     if (status >= 500) log.error({ err: e }, 'request failed');
-    const message = e instanceof Error ? e.message : 'Bad request';
+    // A Content-Type Fastify cannot even parse ("-[") fails before any endpoint: say which header, as the endpoints do.
+    const code = (e as { code?: unknown }).code;
+    const message = code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+      ? "Expecting 'Content-Type' of application/json or application/x-protobuf"
+      : e instanceof Error ? e.message : 'Bad request';
     reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(status >= 500 ? 'Internal error' : message);
   });
 }

@@ -261,3 +261,10 @@ test('an error quoting a huge client value is clipped (the input is not sent bac
   assert.match(body, /^No framework found with specified ID x+\.\.\.$/);
   assert.ok(body.length <= 1024, `${body.length} chars`);
 });
+
+test('a Content-Type too malformed to parse is a 415 naming the header', async () => {
+  const res = await post('/api/v1/scheduler', '{}', { 'content-type': '-[' });
+  assert.equal(res.status, 415);
+  assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.match(await res.text(), /'Content-Type'/);
+});
