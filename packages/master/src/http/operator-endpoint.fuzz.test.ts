@@ -110,3 +110,40 @@ test('fuzz: mangled operator calls of every type are answered < 500 (501: not im
     { numRuns: RUNS, endOnFailure: process.env.FUZZ_NO_SHRINK === '1', includeErrorInReport: true },
   );
 });
+
+test('fuzz: hostile Content-Type, Accept and raw bodies on the operator endpoint', async () => {
+  const w = await world();
+  try {
+    const rawBody = fc.oneof(
+      fc.string({ maxLength: 64 }),
+      fc.constantFrom('', '{', '[]', 'null', '1', '"x"', '{"type":1e999}', '{"type":"GET_HEALTH"}\n{"x":1}', '18\n{"type":"GET_HEALTH"}', '\u0000', '\uFEFF{}', `{"type":"UPDATE_WEIGHTS","update_weights":${'['.repeat(100_000)}${']'.repeat(100_000)}}`),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      fc.constantFrom(...Object.keys(baseCalls(w))).map((t) => JSON.stringify(baseCalls(w)[t])),
+    );
+    const header = fc.option(fc.oneof(fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')), fc.constantFrom('application/json', 'application/x-protobuf', 'application/recordio', 'text/html', 'APPLICATION/JSON; charset=utf-8', '*/*', 'application/*')), { nil: undefined });
+    const before = await stateOf(w);
+    await fc.assert(
+      fc.asyncProperty(rawBody, header, header, fc.constantFrom<'GET' | 'POST' | 'PUT' | 'DELETE'>('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE'), async (body, contentType, accept, method) => {
+        const headers: Record<string, string> = {};
+        if (contentType !== undefined) headers['content-type'] = contentType;
+        if (accept !== undefined) headers.accept = accept;
+        const a = await send(w, method, '/api/v1', method === 'GET' ? undefined : body, headers);
+        assert.ok(a.status < 500 || (a.status === 501 && /UNKNOWN|not supported by Agora yet/.test(a.body)), `answered ${a.status}: ${a.body.slice(0, 300)}`);
+        if (a.status >= 400) {
+          assert.match(a.contentType, /^text\/plain/, `a ${a.status} is plain text`);
+          assert.ok(a.body.trim().length > 0 && a.body.length < 4096, `a ${a.status} says briefly why`);
+        }
+        // A Content-Type too malformed to parse is refused (415) before the method is looked at.
+        if (method !== 'POST') assert.ok(a.status === 405 || (a.status === 415 && /'Content-Type'/.test(a.body)), `only POST: ${a.status} ${a.body}`);
+        else if (a.status === 415) assert.match(a.body, /'Content-Type'/, 'a 415 names the header');
+        else if (contentType === 'application/x-protobuf') assert.equal(a.status, 415, 'protobuf is not supported (Mesos: 415)');
+      }),
+      { numRuns: RUNS, endOnFailure: process.env.FUZZ_NO_SHRINK === '1', includeErrorInReport: true },
+    );
+    // Only reads and the calls of a base body can have been accepted; the framework is there unless torn down.
+    const after = (await stateOf(w)) as { frameworks: unknown[] };
+    assert.ok(after.frameworks.length <= (before as { frameworks: unknown[] }).frameworks.length);
+  } finally {
+    await w.close();
+  }
+});
