@@ -92,3 +92,16 @@ test('legacy endpoints: /state and /slave(1)/state, /flags, /health, /version, /
   assert.match(jsonp, /^cb\(\{/);
   assert.equal((await fetch(`${url}/state?jsonp=alert(1)//`)).status, 400);
 });
+
+test('failures outside the endpoints are plain text: a malformed Content-Type is a 415 naming the header; a body over the limit a 413', async (t) => {
+  const { url } = await startTestAgent(t);
+  for (const path of ['/api/v1', '/api/v1/executor']) {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': '-[' }, body: '{}' });
+    assert.equal(res.status, 415);
+    assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.match(await res.text(), /'Content-Type'/);
+  }
+  const huge = await fetch(`${url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(17 * 1024 * 1024) });
+  assert.equal(huge.status, 413);
+  assert.equal(huge.headers.get('content-type'), 'text/plain; charset=utf-8');
+});

@@ -25,6 +25,16 @@ export interface AgentHttpContext {
 
 export function buildHttpServer(ctx: AgentHttpContext): FastifyInstance {
   const app = createHttpServer();
+  // Failures before or outside an endpoint's checks (a body over the limit, a Content-Type Fastify
+  // cannot parse) answer in plain text like every other agent error, naming the header when it is one.
+  app.setErrorHandler((e: unknown, _req, reply) => {
+    const status = typeof (e as { statusCode?: unknown }).statusCode === 'number' ? (e as { statusCode: number }).statusCode : 500;
+    const code = (e as { code?: unknown }).code;
+    const message = status >= 500 ? 'Internal error'
+      : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? "Expecting 'Content-Type' of application/json"
+      : e instanceof Error ? e.message : 'Bad request';
+    return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(message);
+  });
   const flagMap = () => Object.fromEntries(ctx.flags.map((f) => [f.name, f.value ?? '']));
   registerExecutorApi(app, ctx.core, { clock: ctx.clock, heartbeatIntervalMs: ctx.executorHeartbeatIntervalMs });
   registerOperatorApi(app, { core: ctx.core, flags: ctx.flags, metrics: ctx.metrics, files: ctx.files });
