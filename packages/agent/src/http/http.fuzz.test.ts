@@ -157,3 +157,36 @@ test('fuzz: mangled executor calls (POST /api/v1/executor SUBSCRIBE, UPDATE, MES
     OPTS,
   );
 });
+
+test('fuzz: hostile Content-Type, Accept, methods and raw bodies on the agent v1 endpoints', async (t) => {
+  const w = await start(t);
+  const rawBody = fc.oneof(
+    fc.string({ maxLength: 64 }),
+    fc.constantFrom('', '{', '[]', 'null', '1', '"x"', '{"type":1e999}', '{"type":"GET_HEALTH"}\n{"x":1}', '18\n{"type":"GET_HEALTH"}', '\u0000', '\uFEFF{}', `{"type":"GET_STATE","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`),
+    fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+    fc.constantFrom(...Object.values(OPERATOR)).map((v) => JSON.stringify(v)),
+  );
+  const header = fc.option(fc.oneof(fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')), fc.constantFrom('application/json', 'application/x-protobuf', 'application/recordio', 'text/html', 'APPLICATION/JSON; charset=utf-8', '*/*', 'application/*')), { nil: undefined });
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('/api/v1', '/api/v1/executor'), rawBody, header, header, fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE'), async (path, body, contentType, accept, method) => {
+      const headers: Record<string, string> = {};
+      if (contentType !== undefined) headers['content-type'] = contentType;
+      if (accept !== undefined) headers.accept = accept;
+      const before = bookkeeping(w);
+      const ac = new AbortController();
+      const res = await fetch(`${w.url}${path}`, { method, headers, ...(method === 'GET' ? {} : { body }), signal: ac.signal });
+      // An executor SUBSCRIBE that got through streams: read its status only.
+      const text = res.status === 200 && path === '/api/v1/executor' ? '' : await res.text();
+      ac.abort();
+      assert.ok(res.status < 500 || (res.status === 501 && /UNKNOWN|not supported|not implemented/i.test(text)), `answered ${res.status}: ${text.slice(0, 300)}`);
+      assertNoLeak(w, text);
+      if (res.status >= 400) {
+        assert4xx(res.status, res.headers.get('content-type'), text);
+        assert.deepEqual(bookkeeping(w), before, `a rejected request (${res.status} ${text.slice(0, 200)}) changed the agent's bookkeeping`);
+      }
+      if (method === 'POST' && contentType === 'application/x-protobuf') assert.equal(res.status, 415, 'protobuf is not supported (Mesos: 415)');
+    }),
+    OPTS,
+  );
+  assert.equal((await fetch(`${w.url}/health`)).status, 200, 'still healthy');
+});
