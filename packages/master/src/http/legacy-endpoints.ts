@@ -3,16 +3,18 @@
  * aliases, `/master/state-summary`, `/master/frameworks`, `/master/slaves`, `/master/tasks`,
  * `/master/roles`, `/master/flags`, `/master/weights`, `/master/health`, `/master/redirect`,
  * `/master/teardown`, `/master/maintenance/{schedule,status}`, `/master/machine/{down,up}`,
+ * `/master/{reserve,unreserve,create-volumes,destroy-volumes}` (form bodies, operator/resource-calls.ts),
  * `/version`, `/health`, `/metrics/snapshot` and Prometheus `/metrics`.
  * State endpoints accept `?jsonp=`; unknown query parameters are ignored.
  */
-import { decode, formatDecodeError, MachineID, MaintenanceSchedule } from '@agora/protocol';
+import { decode, formatDecodeError, MachineID, MaintenanceSchedule, Resource } from '@agora/protocol';
 import { isValidRole, Resources } from '@agora/resources';
 import { startMaintenance, stopMaintenance, updateSchedule } from '../maintenance/operations.ts';
 import { maintenanceStatus } from '../maintenance/status.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest, MetricsRegistry } from '@agora/runtime';
 import type { Master } from '../master.ts';
 import { agentJson, frameworkJson, recoveredAgentJson, stateJson, stateSummaryJson, tasksJson } from '../operator/state-json.ts';
+import { applyOperatorResourceCall, type ResourceCall } from '../operator/resource-calls.ts';
 import { frameworkAllocated } from '../operator/views.ts';
 import { usagePoller } from '../usage/poller.ts';
 import { VERSION } from '../version.ts';
@@ -39,6 +41,26 @@ function parseBody(req: FastifyRequest): { ok: true; value: unknown } | { ok: fa
   } catch (e) {
     return { ok: false, error: `invalid JSON (${e instanceof Error ? e.message : String(e)})` };
   }
+}
+
+/** A form field holding a JSON array of Resource (`resources=[...]`, `volumes=[...]`). */
+function resourceList(form: URLSearchParams, name: string): Resource[] | string {
+  const raw = form.get(name);
+  if (raw === null) return `Missing '${name}' query parameter in the request body`;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    return `Error in parsing '${name}' query parameter in the request body: invalid JSON (${e instanceof Error ? e.message : String(e)})`;
+  }
+  if (!Array.isArray(json)) return `Error in parsing '${name}' query parameter in the request body: expected a JSON array of resources`;
+  const out: Resource[] = [];
+  for (const [i, x] of json.entries()) {
+    const r = decode(Resource, x);
+    if (!r.ok) return `Error in parsing '${name}' query parameter in the request body: ${name}[${i}]: ${formatDecodeError(r.error)}`;
+    out.push(r.value);
+  }
+  return out;
 }
 
 function intParam(q: Record<string, unknown>, name: string, dflt: number): number | string {
@@ -130,6 +152,22 @@ export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Lea
     m.removeFramework(fw, 'operator teardown');
     return reply.code(200).send();
   }));
+  // Resource operations (Mesos's docs/reservation.md, docs/persistent-volume.md): 202 when applied.
+  for (const [url, type, field] of [
+    ['/master/reserve', 'RESERVE', 'resources'], ['/master/unreserve', 'UNRESERVE', 'resources'],
+    ['/master/create-volumes', 'CREATE', 'volumes'], ['/master/destroy-volumes', 'DESTROY', 'volumes'],
+  ] as const) {
+    app.post(url, leaderOnly((req, reply) => {
+      const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+      const agentId = form.get('slaveId');
+      if (!agentId) return text(reply, 400, "Missing 'slaveId' query parameter in the request body");
+      const list = resourceList(form, field);
+      if (typeof list === 'string') return text(reply, 400, list);
+      const call: ResourceCall = field === 'resources' ? { type: type as 'RESERVE' | 'UNRESERVE', agentId, resources: list } : { type: type as 'CREATE' | 'DESTROY', agentId, volumes: list };
+      const r = applyOperatorResourceCall(m, call, { resources: 'resources', volumes: 'volumes', source: 'source' });
+      return r.ok ? reply.code(202).send() : text(reply, r.error.code, r.error.message);
+    }));
+  }
   // Maintenance (Mesos's pre-v1 endpoints; they answer 200 where the v1 calls answer 202).
   app.get('/master/maintenance/schedule', leaderOnly((req, reply) => json(req, reply, m.maintenance.schedule)));
   app.post('/master/maintenance/schedule', leaderOnly((req, reply) => {

@@ -11,6 +11,7 @@ import { isValidRole, Resources } from '@agora/resources';
 import type { Master } from '../master.ts';
 import { markGone } from '../agents/gone.ts';
 import { updateQuota } from '../operator/quota.ts';
+import { applyOperatorResourceCall, V1_FIELDS, type ResourceCall } from '../operator/resource-calls.ts';
 import { startMaintenance, stopMaintenance, updateSchedule, type MaintenanceError } from '../maintenance/operations.ts';
 import { maintenanceStatus } from '../maintenance/status.ts';
 import type { Result } from '@agora/protocol';
@@ -56,6 +57,21 @@ export function getRoles(m: Master): master.GetRoles {
     return role;
   });
   return { roles };
+}
+
+function resourceCallOf(call: master.Call): ResourceCall {
+  switch (call.type) {
+    case 'RESERVE_RESOURCES': {
+      const c = call.reserve_resources!;
+      return { type: 'RESERVE', agentId: c.agent_id.value, resources: c.resources ?? [], ...(c.source?.length ? { source: c.source } : {}) };
+    }
+    case 'UNRESERVE_RESOURCES':
+      return { type: 'UNRESERVE', agentId: call.unreserve_resources!.agent_id.value, resources: call.unreserve_resources!.resources ?? [] };
+    case 'CREATE_VOLUMES':
+      return { type: 'CREATE', agentId: call.create_volumes!.agent_id.value, volumes: call.create_volumes!.volumes ?? [] };
+    default:
+      return { type: 'DESTROY', agentId: call.destroy_volumes!.agent_id.value, volumes: call.destroy_volumes!.volumes ?? [] };
+  }
 }
 
 export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Leadership, metrics: MetricsRegistry, flags: Record<string, string>): void {
@@ -173,6 +189,14 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
         return answerMaintenance(reply, startMaintenance(m, call.start_maintenance!.machines ?? [], 'start_maintenance.machines'), 202);
       case 'STOP_MAINTENANCE':
         return answerMaintenance(reply, stopMaintenance(m, call.stop_maintenance!.machines ?? [], 'stop_maintenance.machines'), 202);
+      case 'RESERVE_RESOURCES':
+      case 'UNRESERVE_RESOURCES':
+      case 'CREATE_VOLUMES':
+      case 'DESTROY_VOLUMES': {
+        const op = resourceCallOf(call);
+        const r = applyOperatorResourceCall(m, op, V1_FIELDS[op.type]);
+        return r.ok ? reply.code(202).send() : text(reply, r.error.code, r.error.message);
+      }
       case 'UNKNOWN':
         return text(reply, 501, 'Received an UNKNOWN call');
       default:
