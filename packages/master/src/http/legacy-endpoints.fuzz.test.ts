@@ -22,6 +22,17 @@ const ENDPOINTS: Endpoint[] = [
   },
   { method: 'POST', url: '/master/machine/down', contentType: 'application/json', body: () => [{ hostname: 'host1', ip: '127.0.0.1' }] },
   { method: 'POST', url: '/master/machine/up', contentType: 'application/json', body: () => [{ hostname: 'host1', ip: '127.0.0.1' }] },
+  { method: 'POST', url: '/master/quota', contentType: 'application/json', body: () => ({ role: 'web', guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }], force: false }) },
+];
+
+/** Form endpoints whose field holds a JSON array of resources (the JSON is what gets mangled). */
+const DYNAMIC = { reservations: [{ type: 'DYNAMIC', role: 'web', principal: 'ops' }] };
+const VOLUME = { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, ...DYNAMIC, disk: { persistence: { id: 'v1', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } };
+const FORMS: Array<{ url: string; field: string; list: Json }> = [
+  { url: '/master/reserve', field: 'resources', list: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, ...DYNAMIC }, { name: 'disk', type: 'SCALAR', scalar: { value: 64 }, ...DYNAMIC }] },
+  { url: '/master/unreserve', field: 'resources', list: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, ...DYNAMIC }] },
+  { url: '/master/create-volumes', field: 'volumes', list: [VOLUME] },
+  { url: '/master/destroy-volumes', field: 'volumes', list: [VOLUME] },
 ];
 
 async function assertAnswer(w: World, a: { status: number; contentType: string; body: string }, before: unknown, what: string): Promise<void> {
@@ -44,6 +55,26 @@ test('fuzz: mangled JSON bodies of the legacy endpoints', async () => {
         const before = await stateOf(w);
         const a = await send(w, e.method, e.url, JSON.stringify(body), { 'content-type': e.contentType });
         await assertAnswer(w, a, before, `${e.method} ${e.url}`);
+      } finally {
+        await w.close();
+      }
+    }),
+    OPTS,
+  );
+});
+
+test('fuzz: mangled resources in the form bodies of /master/{reserve,unreserve,create-volumes,destroy-volumes}', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...FORMS.keys()), edits, fc.boolean(), async (i, es, knownAgent) => {
+      const f = FORMS[i]!;
+      const w = await world();
+      try {
+        const { body } = applyEdits(f.list, es);
+        const before = await stateOf(w);
+        const form = new URLSearchParams({ slaveId: knownAgent ? w.agents[0]!.id! : 'nope', [f.field]: JSON.stringify(body) }).toString();
+        const a = await send(w, 'POST', f.url, form, { 'content-type': 'application/x-www-form-urlencoded' });
+        assert.ok([202, 400, 409].includes(a.status), `${f.url} answered ${a.status}: ${a.body.slice(0, 300)}`);
+        await assertAnswer(w, a, before, `POST ${f.url}`);
       } finally {
         await w.close();
       }

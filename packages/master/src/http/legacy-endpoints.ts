@@ -4,10 +4,11 @@
  * `/master/roles`, `/master/flags`, `/master/weights`, `/master/health`, `/master/redirect`,
  * `/master/teardown`, `/master/maintenance/{schedule,status}`, `/master/machine/{down,up}`,
  * `/master/{reserve,unreserve,create-volumes,destroy-volumes}` (form bodies, operator/resource-calls.ts),
+ * `/master/quota` (GET; POST a QuotaRequest; DELETE `/master/quota/<role>`),
  * `/version`, `/health`, `/metrics/snapshot` and Prometheus `/metrics`.
  * State endpoints accept `?jsonp=`; unknown query parameters are ignored.
  */
-import { decode, formatDecodeError, MachineID, MaintenanceSchedule, Resource } from '@agora/protocol';
+import { decode, encodeJson, formatDecodeError, MachineID, MaintenanceSchedule, QuotaRequest, Resource } from '@agora/protocol';
 import { isValidRole, Resources } from '@agora/resources';
 import { startMaintenance, stopMaintenance, updateSchedule } from '../maintenance/operations.ts';
 import { maintenanceStatus } from '../maintenance/status.ts';
@@ -19,7 +20,9 @@ import { frameworkAllocated } from '../operator/views.ts';
 import { usagePoller } from '../usage/poller.ts';
 import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
-import { answerMaintenance, persistWeights } from './operator-endpoint.ts';
+import { removeQuota, setQuota, type QuotaCallError } from '../operator/quota.ts';
+import type { Result } from '@agora/protocol';
+import { answerMaintenance, persistWeights, quotaStatus } from './operator-endpoint.ts';
 import { text } from './scheduler-endpoint.ts';
 
 const JSONP = /^[A-Za-z_$][\w$.]*$/;
@@ -168,6 +171,28 @@ export function legacyEndpoints(app: FastifyInstance, m: Master, leadership: Lea
       return r.ok ? reply.code(202).send() : text(reply, r.error.code, r.error.message);
     }));
   }
+  // Quota (Mesos's pre-1.9 `/quota`): 200 once written to the registry.
+  const answerQuota = (reply: FastifyReply, r: Result<void, QuotaCallError>) => {
+    if (!r.ok) return text(reply, r.error.code, r.error.message);
+    m.persist({ type: 'QUOTA', configs: [...m.quotas.values()] }, () => reply.code(200).send(), (why) => text(reply, 503, why));
+    return reply;
+  };
+  app.get('/master/quota', leaderOnly((req, reply) => {
+    const status = quotaStatus(m) ?? {};
+    return json(req, reply, JSON.parse(encodeJson(status)));
+  }));
+  app.post('/master/quota', leaderOnly((req, reply) => {
+    const body = parseBody(req);
+    if (!body.ok) return text(reply, 400, `Failed to parse set quota request JSON: ${body.error}`);
+    const request = decode(QuotaRequest, body.value);
+    if (!request.ok) return text(reply, 400, `Failed to parse set quota request JSON: ${formatDecodeError(request.error)}`);
+    return answerQuota(reply, setQuota(m, request.value, 'quota_request'));
+  }));
+  app.delete('/master/quota/*', leaderOnly((req, reply) => {
+    const role = (req.params as { '*'?: string })['*'] ?? '';
+    if (role === '') return text(reply, 400, "Failed to parse remove quota request: expecting a role in the path ('/master/quota/<role>')");
+    return answerQuota(reply, removeQuota(m, role, 'role'));
+  }));
   // Maintenance (Mesos's pre-v1 endpoints; they answer 200 where the v1 calls answer 202).
   app.get('/master/maintenance/schedule', leaderOnly((req, reply) => json(req, reply, m.maintenance.schedule)));
   app.post('/master/maintenance/schedule', leaderOnly((req, reply) => {

@@ -10,7 +10,7 @@ import { encodeJson, master, validateMasterCall, type Role } from '@agora/protoc
 import { isValidRole, Resources } from '@agora/resources';
 import type { Master } from '../master.ts';
 import { markGone } from '../agents/gone.ts';
-import { updateQuota } from '../operator/quota.ts';
+import { removeQuota, setQuota, updateQuota } from '../operator/quota.ts';
 import { applyOperatorResourceCall, V1_FIELDS, type ResourceCall } from '../operator/resource-calls.ts';
 import { startMaintenance, stopMaintenance, updateSchedule, type MaintenanceError } from '../maintenance/operations.ts';
 import { maintenanceStatus } from '../maintenance/status.ts';
@@ -31,6 +31,16 @@ export function persistWeights(m: Master, then: () => void, failed: (why: string
 export function answerMaintenance(reply: FastifyReply, outcome: Promise<Result<void, MaintenanceError>>, code: 200 | 202): FastifyReply {
   void outcome.then((r) => (r.ok ? reply.code(code).send() : text(reply, r.error.code, r.error.message)));
   return reply;
+}
+
+/** QuotaStatus: the configs, and `infos` (guarantees only) for pre-1.9 clients. */
+export function quotaStatus(m: Master): master.GetQuota['status'] {
+  const configs = [...m.quotas.values()];
+  const infos = configs.filter((c) => c.guarantees).map((c) => ({
+    role: c.role,
+    guarantee: Object.entries(c.guarantees!).map(([name, v]) => ({ name, type: 'SCALAR' as const, scalar: v })),
+  }));
+  return { ...(configs.length ? { configs } : {}), ...(infos.length ? { infos } : {}) };
 }
 
 function respond(reply: FastifyReply, body: master.Response): FastifyReply {
@@ -165,17 +175,20 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
         m.persist({ type: 'ADMIT', info: agent.info, deactivated: agent.deactivated }, () => reply.code(200).send(), (why) => text(reply, 503, why));
         return reply;
       }
-      case 'GET_QUOTA': {
-        const configs = [...m.quotas.values()];
-        const infos = configs.filter((c) => c.guarantees).map((c) => ({
-          role: c.role,
-          guarantee: Object.entries(c.guarantees!).map(([name, v]) => ({ name, type: 'SCALAR' as const, scalar: v })),
-        }));
-        return respond(reply, { type, get_quota: { status: { ...(configs.length ? { configs } : {}), ...(infos.length ? { infos } : {}) } } });
-      }
+      case 'GET_QUOTA':
+        return respond(reply, { type, get_quota: { status: quotaStatus(m) } });
       case 'UPDATE_QUOTA': {
         const r = updateQuota(m, call.update_quota!.quota_configs ?? [], call.update_quota!.force ?? false);
         if (!r.ok) return text(reply, 400, r.error);
+        m.persist({ type: 'QUOTA', configs: [...m.quotas.values()] }, () => reply.code(200).send(), (why) => text(reply, 503, why));
+        return reply;
+      }
+      case 'SET_QUOTA':
+      case 'REMOVE_QUOTA': {
+        const r = type === 'SET_QUOTA'
+          ? setQuota(m, call.set_quota!.quota_request, 'set_quota.quota_request')
+          : removeQuota(m, call.remove_quota!.role, 'remove_quota.role');
+        if (!r.ok) return text(reply, r.error.code, r.error.message);
         m.persist({ type: 'QUOTA', configs: [...m.quotas.values()] }, () => reply.code(200).send(), (why) => text(reply, 503, why));
         return reply;
       }

@@ -5,7 +5,7 @@
  * counts it) unless `force` is set. The master keeps the configs (GET_QUOTA reports them; the
  * registry will persist them) and hands them to the allocator.
  */
-import { err, ok, type QuotaConfig, type Result } from '@agora/protocol';
+import { err, ok, type QuotaConfig, type QuotaRequest, type Result } from '@agora/protocol';
 import { isInSubtree, ResourceLimits, ResourceQuantities, Resources, roleProblem } from '@agora/resources';
 import type { Master } from '../master.ts';
 import { frameworkAllocated } from './views.ts';
@@ -67,4 +67,50 @@ export function updateQuota(m: Master, configs: readonly QuotaConfig[], force: b
   if (limited.length > 0) m.rescindOffersOf([...m.offers.values()].filter((o) => limited.some((r) => isInSubtree(o.role, r))).map((o) => o.offer.id.value), 'quota limit updated');
   m.requestAllocation();
   return ok(undefined);
+}
+
+export type QuotaCallError = { code: 400 | 409; message: string };
+
+/**
+ * The deprecated SET_QUOTA / `POST /quota` (a QuotaRequest): the role's guarantee becomes both its
+ * guarantees and its limits (as Mesos ≥ 1.9 maps it). Refused (400, naming the field under
+ * `where`) for a role that already has quota or guarantees that are not unreserved,
+ * non-revocable scalars; without `force`, 409 when the cluster's total resources cannot cover
+ * every role's guarantees (Mesos's capacity heuristic) and 400 when the role already consumes
+ * more than the new limit.
+ */
+export function setQuota(m: Master, req: QuotaRequest, where: string): Result<void, QuotaCallError> {
+  const bad = (message: string) => err({ code: 400 as const, message });
+  if (req.role === undefined) return bad(`${where}.role: a role is required`);
+  if (m.quotas.has(req.role)) return bad(`${where}.role: role '${req.role}' already has quota; remove it first (or use UPDATE_QUOTA)`);
+  const parsed = Resources.fromProto(req.guarantee ?? []);
+  if (!parsed.ok) return bad(`${where}.guarantee: ${parsed.error}`);
+  const g = parsed.value;
+  if (!g.unreserved().equals(g)) return bad(`${where}.guarantee: quota must be unreserved resources, got ${g.toString()}`);
+  if (!g.revocable().isEmpty()) return bad(`${where}.guarantee: quota cannot hold revocable resources`);
+  if (!g.nonScalars().isEmpty()) return bad(`${where}.guarantee: quota can only hold scalar resources, got ${g.nonScalars().toString()}`);
+  if (!g.persistentVolumes().isEmpty() || g.toProto().some((r) => r.disk !== undefined)) return bad(`${where}.guarantee: quota cannot hold disk info`);
+  const amounts = g.quantities().toRecord();
+  if (req.force !== true) {
+    let total = Resources.EMPTY;
+    for (const a of m.agents.values()) total = total.plus(a.total.nonRevocable());
+    let wanted = g.quantities();
+    for (const c of m.quotas.values()) {
+      const other = ResourceQuantities.from(toRecord(c.guarantees));
+      if (other.ok) wanted = wanted.plus(other.value);
+    }
+    if (!total.quantities().contains(wanted)) {
+      return err({ code: 409, message: `Heuristic capacity check for set quota request failed: the cluster's ${total.quantities().toString()} cannot cover the guarantees ${wanted.toString()} (use force to set it anyway)` });
+    }
+  }
+  const values = Object.fromEntries(Object.entries(amounts).map(([name, value]) => [name, { value }]));
+  const r = updateQuota(m, [{ role: req.role, guarantees: values, limits: values }], req.force === true);
+  return r.ok ? ok(undefined) : bad(r.error.replace(/^quota_configs\[0\]/, where));
+}
+
+/** The deprecated REMOVE_QUOTA / `DELETE /quota/<role>`: clears the role's guarantees and limits. */
+export function removeQuota(m: Master, role: string, where: string): Result<void, QuotaCallError> {
+  if (!m.quotas.has(role)) return err({ code: 400, message: `${where}: role '${role}' has no quota set` });
+  const r = updateQuota(m, [{ role }], true);
+  return r.ok ? ok(undefined) : err({ code: 400, message: r.error });
 }
