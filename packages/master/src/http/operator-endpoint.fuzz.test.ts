@@ -10,7 +10,7 @@ import { send, stateOf, world, type World } from './fuzz-world.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 /** The calls Agora documents as not implemented yet (packages/master/README.md): the only ones that may answer 501. */
-const NOT_IMPLEMENTED = new Set(['UNKNOWN', 'SET_LOGGING_LEVEL', 'LIST_FILES', 'READ_FILE', 'GROW_VOLUME', 'SHRINK_VOLUME', 'DRAIN_AGENT']);
+const NOT_IMPLEMENTED = new Set(['UNKNOWN', 'LIST_FILES', 'READ_FILE', 'GROW_VOLUME', 'SHRINK_VOLUME', 'DRAIN_AGENT']);
 
 function baseCalls(w: World): Record<string, Json> {
   const agentId = { value: w.agents[0]!.id! };

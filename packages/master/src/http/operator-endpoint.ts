@@ -11,6 +11,7 @@ import { isValidRole, Resources } from '@agora/resources';
 import type { Master } from '../master.ts';
 import { markGone } from '../agents/gone.ts';
 import { removeQuota, setQuota, updateQuota } from '../operator/quota.ts';
+import { LoggingLevel } from '../operator/logging-level.ts';
 import { applyOperatorResourceCall, V1_FIELDS, type ResourceCall } from '../operator/resource-calls.ts';
 import { startMaintenance, stopMaintenance, updateSchedule, type MaintenanceError } from '../maintenance/operations.ts';
 import { maintenanceStatus } from '../maintenance/status.ts';
@@ -20,7 +21,7 @@ import { VERSION } from '../version.ts';
 import type { Leadership } from './leadership.ts';
 import { readV1Body, text } from './scheduler-endpoint.ts';
 
-const PROCESS_CALLS = new Set(['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_LOGGING_LEVEL']);
+const PROCESS_CALLS = new Set(['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_METRICS', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL']);
 
 /** Writes the current weights to the registry, then answers. */
 export function persistWeights(m: Master, then: () => void, failed: (why: string) => void): void {
@@ -85,6 +86,7 @@ function resourceCallOf(call: master.Call): ResourceCall {
 }
 
 export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Leadership, metrics: MetricsRegistry, flags: Record<string, string>): void {
+  const logging = new LoggingLevel(m.log, m.clock);
   const handler = (req: FastifyRequest, reply: FastifyReply) => {
     if (leadership.redirect(req, reply)) return reply;
     const call = readV1Body(req, reply, master.Call, 'Call');
@@ -108,7 +110,12 @@ export function operatorEndpoint(app: FastifyInstance, m: Master, leadership: Le
       case 'GET_METRICS':
         return respond(reply, { type, get_metrics: { metrics: Object.entries(metrics.snapshot()).map(([name, value]) => ({ name, value })) } });
       case 'GET_LOGGING_LEVEL':
-        return respond(reply, { type, get_logging_level: { level: m.log.level === 'trace' ? 2 : m.log.level === 'debug' ? 1 : 0 } });
+        return respond(reply, { type, get_logging_level: { level: logging.verbosity() } });
+      case 'SET_LOGGING_LEVEL': {
+        const { level, duration } = call.set_logging_level!;
+        const r = logging.set(level, duration.nanoseconds, 'set_logging_level');
+        return r.ok ? reply.code(202).send() : text(reply, 400, r.error);
+      }
       case 'GET_STATE':
         return respond(reply, { type, get_state: getState(m) });
       case 'GET_AGENTS':
