@@ -7,6 +7,7 @@ import { plainTextErrors } from '../http/error-handler.ts';
 import { standalone } from '../http/leadership.ts';
 import { legacyEndpoints } from '../http/legacy-endpoints.ts';
 import { operatorEndpoint } from '../http/operator-endpoint.ts';
+import { parseTotal } from '../agents/register.ts';
 
 const dyn = (role: string) => ({ reservations: [{ type: 'DYNAMIC' as const, role, principal: 'ops' }] });
 const cpus = (value: number, extra: object = {}): Resource => ({ name: 'cpus', type: 'SCALAR', scalar: { value }, ...extra });
@@ -187,4 +188,15 @@ test('legacy /master/reserve, /unreserve, /create-volumes, /destroy-volumes take
     assert.equal(a.status, code, `${url} ${JSON.stringify(fields)}: ${a.body}`);
     assert.match(a.body, want);
   }
+});
+
+test('a re-registering agent\'s checkpointed volume is carved out of its configured disk, not added to it', async () => {
+  const t = await setup('cpus:4;mem:1024;disk:1000');
+  assert.equal((await t.reserve([disk(100, dyn('eng')), cpus(1, dyn('eng'))])).status, 202);
+  assert.equal((await t.create([volume('v1')])).status, 202);
+  const before = t.h.master.agents.get(t.agent.id!)!.total;
+  const total = parseTotal({ hostname: 'h', port: 5051, resources: [cpus(4), { name: 'mem', type: 'SCALAR', scalar: { value: 1024 } }, disk(1000)] }, lastCheckpoint(t.agent, t.h));
+  assert.ok(total.ok);
+  assert.equal(total.value.scalar('disk'), 1000);
+  assert.ok(total.value.equals(before), `${total.value.toString()} vs ${before.toString()}`);
 });
