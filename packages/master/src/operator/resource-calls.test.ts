@@ -200,3 +200,23 @@ test('a re-registering agent\'s checkpointed volume is carved out of its configu
   assert.equal(total.value.scalar('disk'), 1000);
   assert.ok(total.value.equals(before), `${total.value.toString()} vs ${before.toString()}`);
 });
+
+test('a refinement pushes a reservation onto the stack; UNRESERVE pops it back to the parent role', async () => {
+  const t = await setup();
+  const a = { type: 'DYNAMIC' as const, role: 'eng', principal: 'ops' };
+  const ab = { type: 'DYNAMIC' as const, role: 'eng/web', principal: 'ops' };
+  assert.equal((await t.reserve([cpus(2, { reservations: [a] })])).status, 202);
+  const refined = await t.reserve([cpus(1, { reservations: [a, ab] })]);
+  assert.equal(refined.status, 202, refined.body);
+  const roles = (rs: Resource[]) => rs.map((r) => `${r.scalar?.value}:${(r.reservations ?? []).map((x) => x.role).join('>')}`).sort();
+  assert.deepEqual(roles(lastCheckpoint(t.agent, t.h)), ['1:eng', '1:eng>eng/web']);
+  const bad = await t.reserve([cpus(1, { reservations: [a, { ...ab, role: 'ops' }] })]);
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /reserve_resources\.resources: invalid resources: .*not a refinement of 'eng'/);
+  assert.equal((await t.unreserve([cpus(1, { reservations: [a, ab] })])).status, 202);
+  assert.deepEqual(roles(lastCheckpoint(t.agent, t.h)), ['2:eng']);
+  // `source`: re-reserve resources already reserved to 'eng' for 'ops' in one call.
+  const moved = await t.v1({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: t.agent.id! }, source: [cpus(2, { reservations: [a] })], resources: [cpus(2, { reservations: [{ ...a, role: 'ops' }] })] } });
+  assert.equal(moved.status, 202, moved.body);
+  assert.deepEqual(roles(lastCheckpoint(t.agent, t.h)), ['2:ops']);
+});
