@@ -32,6 +32,15 @@ async function masterTotal(url: string): Promise<string[]> {
     .sort();
 }
 
+/** The agent's own view (its `/state`, as Mesos's agent reports it): the same strings as `masterTotal`. */
+async function agentTotal(url: string): Promise<string[]> {
+  const st = (await (await fetch(`${url}/state`)).json()) as { reserved_resources_full: Record<string, Resource[]>; unreserved_resources_full: Resource[] };
+  return [...Object.values(st.reserved_resources_full).flat(), ...st.unreserved_resources_full]
+    .filter((x) => x.name === 'cpus' || x.name === 'disk')
+    .map((x) => `${x.name}:${x.scalar?.value}${x.reservations?.length ? `(${x.reservations.at(-1)!.role})` : ''}${x.disk?.persistence ? `[${x.disk.persistence.id}]` : ''}`)
+    .sort();
+}
+
 /** What the agent has checkpointed (its `meta/resources/resources.info`, written when CHECKPOINT_RESOURCES arrives). */
 const checkpointFile = (cl: Cluster) => join(cl.dir, 'agent-1', 'meta', 'resources', 'resources.info');
 const agentCheckpoint = (cl: Cluster): string => (existsSync(checkpointFile(cl)) ? readFileSync(checkpointFile(cl), 'utf8') : '');
@@ -55,6 +64,7 @@ test('an operator reservation and volume survive an agent restart; destroy and u
 
   await c.restartAgent(0);
   assert.deepEqual(await masterTotal(m), want, 'the re-registered agent reported its checkpointed resources');
+  assert.deepEqual(await agentTotal(c.agentUrls[0]!), want, "the agent's /state shows them too, carved out of its configured resources");
 
   const v1 = (call: object) => fetch(`${m}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(call) }).then((r) => r.status);
   assert.equal(await v1({ type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id: { value: slaveId }, volumes: volume } }), 202);
@@ -63,4 +73,5 @@ test('an operator reservation and volume survive an agent restart; destroy and u
   await waitFor('the agent to checkpoint the unreservation', () => (agentCheckpoint(c!).trim() === '[]' ? true : undefined), 10_000, 100);
   await c.restartAgent(0);
   assert.deepEqual(await masterTotal(m), ['cpus:2', 'disk:1000'], 'nothing comes back after a restart');
+  assert.deepEqual(await agentTotal(c.agentUrls[0]!), ['cpus:2', 'disk:1000']);
 });

@@ -9,6 +9,7 @@ import { attributesToLegacyJSON } from '../attributes.ts';
 import type { AgentCore } from '../core/agent-core.ts';
 import { queuedTaskInfos, type ExecutorRecord, type FrameworkRecord } from '../core/model.ts';
 import { versionInfo } from '../version.ts';
+import { totalWithCheckpointed } from '../core/total.ts';
 
 export function legacyResources(list: readonly Resource[] | undefined): Record<string, number | string> {
   const r = Resources.fromProto(list ?? []);
@@ -106,7 +107,8 @@ export function frameworkJson(fw: FrameworkRecord): Record<string, unknown> {
 }
 
 export function stateJson(core: AgentCore, flags: Record<string, string>): Record<string, unknown> {
-  const total = core.config.resources;
+  // As Mesos's agent: the checkpointed reservations and volumes are part of its resources.
+  const total = totalWithCheckpointed(core.config.resources, core.checkpointedResources);
   const reserved: Record<string, unknown> = {};
   for (const [role, r] of total.reservations()) reserved[role] = r.toLegacyJSON();
   const v = versionInfo();
