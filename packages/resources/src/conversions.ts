@@ -62,3 +62,20 @@ export function conversionsFor(op: ResourceOperation): Result<Conversion[], stri
     }
   }
 }
+
+/**
+ * An agent's total: its configured resources with the checkpointed ones (dynamic reservations,
+ * persistent volumes) carved out of them, as Mesos's agent and master both count it. Each
+ * checkpointed resource takes back what it was made of — a reservation its unreserved amount, a
+ * volume the plain disk it was created from (DESTROY's conversion). Checkpointed resources the
+ * configured ones cannot hold (the agent restarted with less) are added on top instead.
+ */
+export function withCheckpointed(configured: Resources, checkpointed: Resources): Result<Resources, string> {
+  if (checkpointed.isEmpty()) return ok(configured);
+  const volumes = checkpointed.persistentVolumes();
+  const disks = conversionsFor({ type: 'DESTROY', volumes });
+  if (!disks.ok) return disks;
+  const madeOf = Resources.sum([checkpointed.minus(volumes), ...disks.value.map((c) => c.converted)]).toUnreserved();
+  const carved = configured.contains(madeOf) ? configured.minus(madeOf) : configured;
+  return ok(carved.plus(checkpointed));
+}

@@ -13,7 +13,7 @@ export type { LegacyResources } from './legacy.ts';
 export type { Ranges } from './ranges.ts';
 export { countRanges, formatRanges } from './ranges.ts';
 export { checkCommandLineResources } from './command-line.ts';
-export { conversionsFor, type Conversion, type ResourceOperation } from './conversions.ts';
+export { conversionsFor, withCheckpointed, type Conversion, type ResourceOperation } from './conversions.ts';
 export { toMilli, fromMilli, formatMilli, MAX_SCALAR_UNITS } from './fixed.ts';
 export {
   UNRESERVED_ROLE, roleProblem, isValidRole, isStrictSubrole, isInSubtree, roleAncestors, parentRole, topLevelRole,

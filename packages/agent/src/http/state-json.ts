@@ -4,12 +4,11 @@
  * ID under `slave_id`, times in seconds.
  */
 import { frameworkRoles, hasCapability, type Resource, type Task, type TaskInfo } from '@agora/protocol';
-import { Resources } from '@agora/resources';
+import { Resources, withCheckpointed } from '@agora/resources';
 import { attributesToLegacyJSON } from '../attributes.ts';
 import type { AgentCore } from '../core/agent-core.ts';
 import { queuedTaskInfos, type ExecutorRecord, type FrameworkRecord } from '../core/model.ts';
 import { versionInfo } from '../version.ts';
-import { totalWithCheckpointed } from '../core/total.ts';
 
 export function legacyResources(list: readonly Resource[] | undefined): Record<string, number | string> {
   const r = Resources.fromProto(list ?? []);
@@ -108,7 +107,9 @@ export function frameworkJson(fw: FrameworkRecord): Record<string, unknown> {
 
 export function stateJson(core: AgentCore, flags: Record<string, string>): Record<string, unknown> {
   // As Mesos's agent: the checkpointed reservations and volumes are part of its resources.
-  const total = totalWithCheckpointed(core.config.resources, core.checkpointedResources);
+  const checkpointed = Resources.fromProto(core.checkpointedResources);
+  const carved = checkpointed.ok ? withCheckpointed(core.config.resources, checkpointed.value) : checkpointed;
+  const total = carved.ok ? carved.value : core.config.resources;
   const reserved: Record<string, unknown> = {};
   for (const [role, r] of total.reservations()) reserved[role] = r.toLegacyJSON();
   const v = versionInfo();

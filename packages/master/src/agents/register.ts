@@ -16,7 +16,7 @@
  *  - A gone agent is told to shut down.
  */
 import { isTerminalState, type AgentCapability, type AgentInfo, type FrameworkInfo, type Resource, type Task, type internal } from '@agora/protocol';
-import { conversionsFor, Resources } from '@agora/resources';
+import { Resources, withCheckpointed } from '@agora/resources';
 import type { AgentSpec } from '../allocation/port.ts';
 import type { Master } from '../master.ts';
 import { AgentRecord, type AgentChannel } from '../registry/agent.ts';
@@ -33,14 +33,8 @@ export function parseTotal(info: AgentInfo, checkpointed: readonly Resource[]): 
   if (!base.ok) return { ok: false, message: `Invalid agent resources: ${base.error}` };
   const extra = Resources.fromProto(checkpointed ?? []);
   if (!extra.ok) return { ok: false, message: `Invalid checkpointed resources: ${extra.error}` };
-  // Checkpointed reservations and volumes are carved out of the configured resources: a volume
-  // out of the plain disk it was created from (DESTROY's conversion gives that disk back).
-  const volumes = extra.value.persistentVolumes();
-  const disks = conversionsFor({ type: 'DESTROY', volumes });
-  if (!disks.ok) return { ok: false, message: `Invalid checkpointed resources: ${disks.error}` };
-  const plainExtra = Resources.sum([extra.value.minus(volumes), ...disks.value.map((c) => c.converted)]).toUnreserved();
-  const carved = base.value.contains(plainExtra) ? base.value.minus(plainExtra) : base.value;
-  return { ok: true, value: carved.plus(extra.value) };
+  const total = withCheckpointed(base.value, extra.value);
+  return total.ok ? { ok: true, value: total.value } : { ok: false, message: `Invalid checkpointed resources: ${total.error}` };
 }
 
 function agentSpec(a: AgentRecord): AgentSpec {

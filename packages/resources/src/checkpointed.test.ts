@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Resource } from '@agora/protocol';
-import { Resources } from '@agora/resources';
-import { totalWithCheckpointed } from './total.ts';
+import { withCheckpointed } from './conversions.ts';
+import { Resources } from './resources.ts';
 
 const configured = () => {
   const r = Resources.parse('cpus:4;mem:1024;disk:1000');
@@ -11,6 +11,13 @@ const configured = () => {
 };
 const web = [{ type: 'DYNAMIC' as const, role: 'web', principal: 'ops' }];
 const cpus: Resource = { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: web };
+const totalWithCheckpointed = (base: Resources, list: Resource[]): Resources => {
+  const parsed = Resources.fromProto(list);
+  assert.ok(parsed.ok);
+  const r = withCheckpointed(base, parsed.value);
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  return r.value;
+};
 const volume: Resource = {
   name: 'disk', type: 'SCALAR', scalar: { value: 100 }, reservations: web,
   disk: { persistence: { id: 'db', principal: 'ops' }, volume: { mode: 'RW', container_path: 'data' } },
